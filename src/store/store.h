@@ -1,0 +1,342 @@
+// The Store: every durable row kefu keeps. One interface, one folder per
+// backend (sqlite/ now, postgres/ later), chosen by a factory. Nothing
+// outside a backend's folder knows which SQL dialect is behind it.
+//
+// Threading: a Store is thread-safe. Reads are synchronous and run on the
+// caller's thread with a connection of their own (microseconds on SQLite).
+// Writes are asynchronous: they are queued to one writer that commits them
+// in groups (many writes, one fsync) and calls each write's callback only
+// after its group is durable. Callbacks run on the writer thread: they must
+// be quick (post the real work elsewhere) and must not call a write and wait.
+//
+// Tenancy: every row has tenant_id and every per-tenant read takes it; a row
+// of another tenant is reported as NotFound.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace kefu::store {
+
+enum class Sender { kContact, kBot, kAgent, kSystem };
+// "contact", "bot", "agent", "system".
+const char* SenderName(Sender s);
+// NotFound-free parse: returns nullopt for an unknown name.
+std::optional<Sender> ParseSender(std::string_view name);
+
+// Conversation status names: "bot", "queued", "assigned", "pending",
+// "resolved". Stored and exchanged as strings.
+
+struct Tenant {
+  int64_t id = 0;
+  std::string name;
+  std::string public_key;  // identifies the tenant to the widget; not secret
+  std::string default_language = "zh-CN";
+  int64_t created_at = 0;
+};
+
+struct User {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string email;
+  std::string name;
+  std::string role;  // "admin" | "supervisor" | "agent"
+  std::string password_hash;  // argon2id string
+  int64_t created_at = 0;
+};
+
+struct ApiKey {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string name;
+  std::string prefix;  // first characters of the secret, to recognise it
+  std::string role;    // "admin" | "agent" | ...
+  int64_t created_at = 0;
+  std::optional<int64_t> revoked_at;
+};
+
+struct Contact {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string external_id;  // the integrator's id, may be empty
+  std::string name;
+  std::string language;
+  int64_t created_at = 0;
+};
+
+struct Conversation {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  int64_t contact_id = 0;
+  std::string channel;  // "widget" | "api" | ...
+  std::string status = "bot";
+  std::string language;
+  int64_t last_seq = 0;  // seq of the newest message, 0 when empty
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct Message {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int64_t seq = 0;  // 1, 2, 3... per conversation, gap-free
+  Sender sender = Sender::kContact;
+  int64_t sender_id = 0;     // contact id, user id, or 0 for the bot/system
+  std::string client_id;     // the sender's idempotency key, may be empty
+  std::string text;
+  std::string attachments_json = "[]";  // JSON array of upload ids
+  std::string payload_json = "{}";      // JSON object: NLU annotations etc.
+  int64_t created_at = 0;
+};
+
+struct Event {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;  // 0 when not about a conversation
+  std::string type;             // "message.created", ... (one catalogue)
+  std::string payload_json = "{}";
+  int64_t created_at = 0;
+};
+
+struct OutboxItem {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string topic;  // what to deliver, e.g. "webhook"
+  std::string payload_json = "{}";
+  std::string status = "pending";  // "pending" | "delivered" | "dead"
+  int attempts = 0;
+  int64_t next_attempt_at = 0;
+  int64_t created_at = 0;
+};
+
+struct Upload {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string sha256;
+  std::string content_type;  // sniffed, never taken from the client
+  int64_t size = 0;
+  std::string path;          // where the bytes are, relative to the data dir
+  int64_t created_at = 0;
+};
+
+// A customer message stored but not yet answered (recovery after a crash).
+struct PendingReply {
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int64_t seq = 0;
+};
+
+// ---- write requests ---------------------------------------------------------
+
+struct NewEvent {
+  std::string type;
+  std::string payload_json = "{}";
+};
+
+struct NewOutbox {
+  std::string topic;
+  std::string payload_json = "{}";
+};
+
+struct NewMessage {
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  Sender sender = Sender::kContact;
+  int64_t sender_id = 0;
+  // Idempotency key. When non-empty and (conversation, client_id) already
+  // exists, nothing is written and the existing message's seq is returned
+  // with duplicate = true; also when the first copy is in the same group.
+  std::string client_id;
+  std::string text;
+  std::string attachments_json = "[]";
+  std::string payload_json = "{}";
+  int64_t created_at = 0;  // 0: the store's clock
+  // Also insert a PendingReply for this message, in the same transaction.
+  bool expects_reply = false;
+  // Also delete the PendingReply of this seq, in the same transaction.
+  std::optional<int64_t> answers_seq;
+  // Written in the same transaction, only when the message is new. Each
+  // event's conversation_id is the message's.
+  std::vector<NewEvent> events;
+  std::vector<NewOutbox> outbox;
+};
+
+struct AppendResult {
+  int64_t message_id = 0;
+  int64_t seq = 0;
+  bool duplicate = false;
+  int64_t created_at = 0;
+};
+
+struct NewTenant {
+  std::string name;
+  std::string public_key;
+  std::string default_language = "zh-CN";
+};
+
+struct NewUser {
+  int64_t tenant_id = 0;  // ignored by Bootstrap
+  std::string email;
+  std::string name;
+  std::string role = "agent";
+  std::string password_hash;
+};
+
+struct NewApiKey {
+  int64_t tenant_id = 0;  // ignored by Bootstrap
+  std::string name;
+  std::string prefix;
+  std::string role = "admin";
+  std::string secret_sha256;  // hex SHA-256 of the secret; never the secret
+};
+
+struct NewContact {
+  int64_t tenant_id = 0;
+  std::string external_id;  // when non-empty and known: the existing contact is returned
+  std::string name;
+  std::string language;
+  std::string token_sha256;  // hex SHA-256 of the contact token, may be empty
+};
+
+struct NewConversation {
+  int64_t tenant_id = 0;
+  int64_t contact_id = 0;
+  std::string channel = "widget";
+  std::string language;
+};
+
+struct NewUpload {
+  int64_t tenant_id = 0;
+  std::string sha256;
+  std::string content_type;
+  int64_t size = 0;
+  std::string path;
+};
+
+struct BootstrapResult {
+  Tenant tenant;
+  User admin;
+  ApiKey api_key;
+};
+
+struct ConversationQuery {
+  std::optional<std::string> status;
+  std::optional<int64_t> contact_id;
+  int64_t before_id = 0;  // 0: from the newest; else ids < before_id
+  int limit = 50;         // newest first
+};
+
+template <typename T>
+using Callback = std::function<void(Result<T>)>;
+using StatusCallback = std::function<void(Status)>;
+
+// Makes the disk "fail" on purpose: while a flag is set, every write
+// (resp. fsync) to the database files fails with an I/O error. For tests.
+struct FaultInjector {
+  std::atomic<bool> fail_writes{false};
+  std::atomic<bool> fail_syncs{false};
+};
+
+struct SqliteOptions {
+  std::string path;  // database file; its directory must exist
+  // "full" (default: a commit is on disk before it is acknowledged),
+  // "normal" (WAL: durable against process crash, not power loss), "off".
+  std::string synchronous = "full";
+  size_t max_queue = 20000;  // writes waiting; beyond this, writes fail Busy
+  size_t max_group = 1024;   // writes per transaction at most
+  int read_connections = 8;  // pooled reader connections
+  Clock* clock = nullptr;    // null: Clock::Real()
+  FaultInjector* faults = nullptr;  // null: no fault injection
+  // Called on the writer thread after every group commit (or failure).
+  std::function<void(size_t ops, int64_t micros, bool ok)> on_commit;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (creating if needed) and migrates to the newest schema.
+  // Errors: IoError (cannot open), Internal (a migration failed).
+  static Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& opts);
+
+  // ---- writes: queued, group-committed, callback after durable ----
+  // Every write fails fast with Busy when the queue is full, and with
+  // Unavailable after Close(). A failed group (e.g. I/O error) fails every
+  // write in it with IoError and leaves nothing of it behind.
+
+  // Errors: NotFound (conversation of another tenant / unknown),
+  // InvalidArgument.
+  virtual void AppendMessage(NewMessage m, Callback<AppendResult> done) = 0;
+  // Creates the first tenant, its admin and an API key atomically.
+  // Errors: AlreadyExists when any tenant exists.
+  virtual void Bootstrap(NewTenant t, NewUser admin, NewApiKey key,
+                         Callback<BootstrapResult> done) = 0;
+  virtual void CreateTenant(NewTenant t, Callback<Tenant> done) = 0;
+  // Errors: AlreadyExists (email taken in the tenant).
+  virtual void CreateUser(NewUser u, Callback<User> done) = 0;
+  virtual void CreateApiKey(NewApiKey k, Callback<ApiKey> done) = 0;
+  // Errors: NotFound.
+  virtual void RevokeApiKey(int64_t tenant_id, int64_t id, StatusCallback done) = 0;
+  virtual void CreateContact(NewContact c, Callback<Contact> done) = 0;
+  // Errors: NotFound (contact).
+  virtual void CreateConversation(NewConversation c, Callback<Conversation> done) = 0;
+  virtual void CreateUpload(NewUpload u, Callback<Upload> done) = 0;
+  // Deletes a PendingReply without writing a message (no reply was due).
+  virtual void MarkAnswered(int64_t tenant_id, int64_t conversation_id,
+                            int64_t seq, StatusCallback done) = 0;
+  // System settings (tenant 0), e.g. the hashed bootstrap token.
+  virtual void PutSetting(std::string key, std::string value, StatusCallback done) = 0;
+  // Completes after every write queued before it has completed.
+  virtual void Flush(StatusCallback done) = 0;
+
+  // Stops accepting writes, drains the queue (each write still completes),
+  // joins the writer. Idempotent. Reads keep working until destruction.
+  virtual void Close() = 0;
+
+  // ---- reads: synchronous ----
+  virtual Result<int64_t> CountTenants() = 0;
+  virtual Result<std::string> GetSetting(const std::string& key) = 0;  // NotFound
+  virtual Result<Tenant> GetTenant(int64_t tenant_id) = 0;
+  virtual Result<Tenant> FindTenantByPublicKey(const std::string& public_key) = 0;
+  // Not revoked keys only. The key decides the tenant.
+  virtual Result<ApiKey> FindApiKeyBySecretHash(const std::string& sha256) = 0;
+  virtual Result<std::vector<ApiKey>> ListApiKeys(int64_t tenant_id) = 0;
+  virtual Result<User> FindUserByEmail(int64_t tenant_id, const std::string& email) = 0;
+  virtual Result<Contact> GetContact(int64_t tenant_id, int64_t id) = 0;
+  virtual Result<Contact> FindContactByTokenHash(int64_t tenant_id, const std::string& sha256) = 0;
+  virtual Result<Contact> FindContactByExternalId(int64_t tenant_id, const std::string& external_id) = 0;
+  virtual Result<Conversation> GetConversation(int64_t tenant_id, int64_t id) = 0;
+  // The newest conversation of the contact on the channel that is not
+  // resolved. NotFound if none.
+  virtual Result<Conversation> FindOpenConversation(int64_t tenant_id, int64_t contact_id,
+                                                    const std::string& channel) = 0;
+  virtual Result<std::vector<Conversation>> ListConversations(int64_t tenant_id,
+                                                              const ConversationQuery& q) = 0;
+  // Messages with seq > after_seq, ascending, at most `limit`.
+  virtual Result<std::vector<Message>> ReadMessages(int64_t tenant_id, int64_t conversation_id,
+                                                    int64_t after_seq, int limit) = 0;
+  virtual Result<Message> GetMessage(int64_t tenant_id, int64_t conversation_id, int64_t seq) = 0;
+  virtual Result<std::vector<Event>> ListEvents(int64_t tenant_id, int64_t after_id, int limit) = 0;
+  virtual Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) = 0;
+  // All tenants: what recovery must answer, oldest first.
+  virtual Result<std::vector<PendingReply>> ListPendingReplies(int limit) = 0;
+  virtual Result<Upload> GetUpload(int64_t tenant_id, int64_t id) = 0;
+
+  // Online backup to `path` (SQLite's backup API), safe while serving.
+  // Errors: IoError.
+  virtual Status Backup(const std::string& path) = 0;
+
+  // Writes waiting in the queue now (for /metrics and /readyz).
+  virtual size_t QueueDepth() const = 0;
+};
+
+}  // namespace kefu::store
