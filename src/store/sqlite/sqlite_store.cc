@@ -1,1 +1,935 @@
-// placeholder
+#include "store/sqlite/sqlite_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <future>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "core/json.h"
+#include "store/sqlite/faulty_vfs.h"
+#include "store/sqlite/migrations.h"
+
+namespace kefu::store::sqlite {
+namespace {
+
+// ---- column lists and row readers (one order per table) --------------------
+
+#define KEFU_TENANT_COLS "id, name, public_key, default_language, created_at"
+#define KEFU_USER_COLS "id, tenant_id, email, name, role, password_hash, created_at"
+#define KEFU_APIKEY_COLS "id, tenant_id, name, prefix, role, created_at, revoked_at"
+#define KEFU_CONTACT_COLS "id, tenant_id, external_id, name, language, created_at"
+#define KEFU_CONV_COLS \
+  "id, tenant_id, contact_id, channel, status, language, last_seq, created_at, updated_at"
+#define KEFU_MSG_COLS                                                                    \
+  "id, tenant_id, conversation_id, seq, sender, sender_id, client_id, text, " \
+  "attachments_json, payload_json, created_at"
+#define KEFU_EVENT_COLS "id, tenant_id, conversation_id, type, payload_json, created_at"
+#define KEFU_OUTBOX_COLS \
+  "id, tenant_id, topic, payload_json, status, attempts, next_attempt_at, created_at"
+#define KEFU_UPLOAD_COLS "id, tenant_id, sha256, content_type, size, path, created_at"
+
+Tenant TenantRow(const Stmt& q) {
+  return Tenant{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4)};
+}
+User UserRow(const Stmt& q) {
+  return User{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Text(5), q.Int(6)};
+}
+ApiKey ApiKeyRow(const Stmt& q) {
+  return ApiKey{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5), q.OptInt(6)};
+}
+Contact ContactRow(const Stmt& q) {
+  return Contact{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)};
+}
+Conversation ConvRow(const Stmt& q) {
+  return Conversation{q.Int(0),  q.Int(1), q.Int(2), q.Text(3), q.Text(4),
+                      q.Text(5), q.Int(6), q.Int(7), q.Int(8)};
+}
+Message MessageRow(const Stmt& q) {
+  Message m;
+  m.id = q.Int(0);
+  m.tenant_id = q.Int(1);
+  m.conversation_id = q.Int(2);
+  m.seq = q.Int(3);
+  m.sender = ParseSender(q.Text(4)).value_or(Sender::kSystem);
+  m.sender_id = q.Int(5);
+  m.client_id = q.Text(6);
+  m.text = q.Text(7);
+  m.attachments_json = q.Text(8);
+  m.payload_json = q.Text(9);
+  m.created_at = q.Int(10);
+  return m;
+}
+Event EventRow(const Stmt& q) {
+  return Event{q.Int(0), q.Int(1), q.Int(2), q.Text(3), q.Text(4), q.Int(5)};
+}
+OutboxItem OutboxRow(const Stmt& q) {
+  return OutboxItem{q.Int(0), q.Int(1), q.Text(2), q.Text(3),
+                    q.Text(4), static_cast<int>(q.Int(5)), q.Int(6), q.Int(7)};
+}
+Upload UploadRow(const Stmt& q) {
+  return Upload{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Int(6)};
+}
+PendingReply PendingRow(const Stmt& q) { return PendingReply{q.Int(0), q.Int(1), q.Int(2)}; }
+
+// The single row of `q`. Errors: NotFound("<what> not found"), SqlError.
+template <typename RowFn>
+auto One(Stmt& q, RowFn row, const char* what) -> Result<decltype(row(q))> {
+  Result<bool> r = q.Step();
+  if (!r.ok()) return r.status();
+  if (!*r) return Status::NotFound(std::string(what) + " not found");
+  return row(q);
+}
+
+// Every row of `q`.
+template <typename RowFn>
+auto Many(Stmt& q, RowFn row) -> Result<std::vector<decltype(row(q))>> {
+  std::vector<decltype(row(q))> out;
+  for (;;) {
+    Result<bool> r = q.Step();
+    if (!r.ok()) return r.status();
+    if (!*r) return out;
+    out.push_back(row(q));
+  }
+}
+
+// SQLite treats a negative LIMIT as "no limit": never pass one.
+int ClampLimit(int limit) { return std::max(limit, 0); }
+
+#define KEFU_PREPARE(var, conn, sql)       \
+  Result<Stmt> var##_r = (conn).Prepare(sql); \
+  if (!var##_r.ok()) return var##_r.status(); \
+  Stmt& var = *var##_r
+
+// ---- write bodies (writer thread, inside the group's transaction) ---------
+
+Result<Tenant> InsertTenant(Conn& c, int64_t now, const NewTenant& t) {
+  if (t.public_key.empty()) return Status::InvalidArgument("tenant public_key is empty");
+  KEFU_PREPARE(q, c,
+               "INSERT INTO tenants(name, public_key, default_language, created_at) "
+               "VALUES (?, ?, ?, ?)");
+  if (Status s = q.Bind(t.name).Bind(t.public_key).Bind(t.default_language).Bind(now).Exec();
+      !s.ok()) {
+    return s;
+  }
+  return Tenant{c.LastInsertId(), t.name, t.public_key, t.default_language, now};
+}
+
+Result<User> InsertUser(Conn& c, int64_t now, const NewUser& u) {
+  if (u.email.empty()) return Status::InvalidArgument("user email is empty");
+  KEFU_PREPARE(q, c,
+               "INSERT INTO users(tenant_id, email, name, role, password_hash, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)");
+  Status s =
+      q.Bind(u.tenant_id).Bind(u.email).Bind(u.name).Bind(u.role).Bind(u.password_hash)
+          .Bind(now).Exec();
+  if (s.code() == Code::kAlreadyExists) return Status::AlreadyExists("email already in use");
+  if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
+  if (!s.ok()) return s;
+  return User{c.LastInsertId(), u.tenant_id, u.email, u.name, u.role, u.password_hash, now};
+}
+
+Result<ApiKey> InsertApiKey(Conn& c, int64_t now, const NewApiKey& k) {
+  if (k.secret_sha256.empty()) return Status::InvalidArgument("api key hash is empty");
+  KEFU_PREPARE(q, c,
+               "INSERT INTO api_keys(tenant_id, name, prefix, role, secret_sha256, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)");
+  Status s = q.Bind(k.tenant_id).Bind(k.name).Bind(k.prefix).Bind(k.role).Bind(k.secret_sha256)
+                 .Bind(now).Exec();
+  if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
+  if (!s.ok()) return s;
+  return ApiKey{c.LastInsertId(), k.tenant_id, k.name, k.prefix, k.role, now, std::nullopt};
+}
+
+Result<BootstrapResult> DoBootstrap(Conn& c, int64_t now, const NewTenant& t, NewUser admin,
+                                    NewApiKey key) {
+  KEFU_PREPARE(count, c, "SELECT EXISTS (SELECT 1 FROM tenants)");
+  Result<bool> row = count.Step();
+  if (!row.ok()) return row.status();
+  if (count.Int(0) != 0) return Status::AlreadyExists("already bootstrapped");
+  BootstrapResult out;
+  Result<Tenant> tenant = InsertTenant(c, now, t);
+  if (!tenant.ok()) return tenant.status();
+  out.tenant = *tenant;
+  admin.tenant_id = key.tenant_id = tenant->id;
+  admin.role = "admin";
+  Result<User> user = InsertUser(c, now, admin);
+  if (!user.ok()) return user.status();
+  out.admin = *user;
+  Result<ApiKey> api_key = InsertApiKey(c, now, key);
+  if (!api_key.ok()) return api_key.status();
+  out.api_key = *api_key;
+  return out;
+}
+
+Status DoRevokeApiKey(Conn& c, int64_t now, int64_t tenant_id, int64_t id) {
+  KEFU_PREPARE(q, c,
+               "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) "
+               "WHERE id = ? AND tenant_id = ?");
+  if (Status s = q.Bind(now).Bind(id).Bind(tenant_id).Exec(); !s.ok()) return s;
+  if (c.Changes() == 0) return Status::NotFound("api key not found");
+  return Status::Ok();
+}
+
+Result<Contact> FindContactByExternal(Conn& c, int64_t tenant_id, const std::string& ext) {
+  // The `external_id <> ''` term lets SQLite use the partial unique index.
+  KEFU_PREPARE(q, c,
+               "SELECT " KEFU_CONTACT_COLS " FROM contacts "
+               "WHERE tenant_id = ? AND external_id = ? AND external_id <> ''");
+  q.Bind(tenant_id).Bind(ext);
+  return One(q, ContactRow, "contact");
+}
+
+Result<Contact> InsertContact(Conn& c, int64_t now, const NewContact& n) {
+  if (!n.external_id.empty()) {
+    Result<Contact> existing = FindContactByExternal(c, n.tenant_id, n.external_id);
+    if (existing.ok() || existing.status().code() != Code::kNotFound) return existing;
+  }
+  KEFU_PREPARE(q, c,
+               "INSERT INTO contacts(tenant_id, external_id, name, language, token_sha256, "
+               "created_at) VALUES (?, ?, ?, ?, ?, ?)");
+  Status s = q.Bind(n.tenant_id).Bind(n.external_id).Bind(n.name).Bind(n.language)
+                 .Bind(n.token_sha256).Bind(now).Exec();
+  if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
+  if (!s.ok()) return s;
+  return Contact{c.LastInsertId(), n.tenant_id, n.external_id, n.name, n.language, now};
+}
+
+Result<Conversation> InsertConversation(Conn& c, int64_t now, const NewConversation& n) {
+  KEFU_PREPARE(contact, c, "SELECT 1 FROM contacts WHERE id = ? AND tenant_id = ?");
+  Result<bool> found = contact.Bind(n.contact_id).Bind(n.tenant_id).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return Status::NotFound("contact not found");
+  KEFU_PREPARE(q, c,
+               "INSERT INTO conversations(tenant_id, contact_id, channel, status, language, "
+               "last_seq, created_at, updated_at) VALUES (?, ?, ?, 'bot', ?, 0, ?, ?)");
+  Status s =
+      q.Bind(n.tenant_id).Bind(n.contact_id).Bind(n.channel).Bind(n.language).Bind(now)
+          .Bind(now).Exec();
+  if (!s.ok()) return s;
+  return Conversation{c.LastInsertId(), n.tenant_id, n.contact_id, n.channel, "bot",
+                      n.language,       0,           now,          now};
+}
+
+Result<Upload> InsertUpload(Conn& c, int64_t now, const NewUpload& u) {
+  KEFU_PREPARE(q, c,
+               "INSERT INTO uploads(tenant_id, sha256, content_type, size, path, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)");
+  Status s = q.Bind(u.tenant_id).Bind(u.sha256).Bind(u.content_type).Bind(u.size).Bind(u.path)
+                 .Bind(now).Exec();
+  if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
+  if (!s.ok()) return s;
+  return Upload{c.LastInsertId(), u.tenant_id, u.sha256, u.content_type, u.size, u.path, now};
+}
+
+Status DeletePending(Conn& c, int64_t tenant_id, int64_t conversation_id, int64_t seq) {
+  KEFU_PREPARE(q, c,
+               "DELETE FROM pending_replies "
+               "WHERE conversation_id = ? AND seq = ? AND tenant_id = ?");
+  return q.Bind(conversation_id).Bind(seq).Bind(tenant_id).Exec();
+}
+
+Status DoPutSetting(Conn& c, int64_t now, const std::string& key, const std::string& value) {
+  KEFU_PREPARE(q, c,
+               "INSERT INTO settings(tenant_id, key, value, updated_at) VALUES (0, ?, ?, ?) "
+               "ON CONFLICT(tenant_id, key) DO UPDATE SET value = excluded.value, "
+               "updated_at = excluded.updated_at");
+  return q.Bind(key).Bind(value).Bind(now).Exec();
+}
+
+// ---- AppendMessage ---------------------------------------------------------
+
+Status ValidateMessage(const NewMessage& m) {
+  if (m.tenant_id <= 0 || m.conversation_id <= 0) {
+    return Status::InvalidArgument("tenant_id and conversation_id are required");
+  }
+  switch (m.sender) {
+    case Sender::kContact:
+    case Sender::kBot:
+    case Sender::kAgent:
+    case Sender::kSystem:
+      return Status::Ok();
+  }
+  return Status::InvalidArgument("unknown sender");
+}
+
+// The message already stored under (conversation, client_id) in the tenant.
+Result<AppendResult> FindDuplicate(Conn& c, const NewMessage& m) {
+  KEFU_PREPARE(q, c,
+               "SELECT id, seq, created_at FROM messages WHERE conversation_id = ? "
+               "AND client_id = ? AND client_id <> '' AND tenant_id = ?");
+  q.Bind(m.conversation_id).Bind(m.client_id).Bind(m.tenant_id);
+  return One(q, [](const Stmt& s) { return AppendResult{s.Int(0), s.Int(1), true, s.Int(2)}; },
+             "message");
+}
+
+// Bumps the conversation's last_seq and returns the new seq.
+Result<int64_t> NextSeq(Conn& c, const NewMessage& m, int64_t now) {
+  KEFU_PREPARE(q, c,
+               "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? "
+               "WHERE id = ? AND tenant_id = ? RETURNING last_seq");
+  q.Bind(now).Bind(m.conversation_id).Bind(m.tenant_id);
+  return One(q, [](const Stmt& s) { return s.Int(0); }, "conversation");
+}
+
+Status InsertEvents(Conn& c, const NewMessage& m, const AppendResult& r) {
+  for (const NewEvent& e : m.events) {
+    Json payload = Json::parse(e.payload_json, nullptr, /*allow_exceptions=*/false);
+    if (!payload.is_object()) {
+      return Status::InvalidArgument("event payload is not a JSON object: " + e.type);
+    }
+    payload["seq"] = r.seq;
+    payload["message_id"] = r.message_id;
+    KEFU_PREPARE(q, c,
+                 "INSERT INTO events(tenant_id, conversation_id, type, payload_json, "
+                 "created_at) VALUES (?, ?, ?, ?, ?)");
+    Status s = q.Bind(m.tenant_id).Bind(m.conversation_id).Bind(e.type)
+                   .Bind(DumpJson(payload)).Bind(r.created_at).Exec();
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status InsertOutbox(Conn& c, const NewMessage& m, int64_t now) {
+  for (const NewOutbox& o : m.outbox) {
+    KEFU_PREPARE(q, c,
+                 "INSERT INTO outbox(tenant_id, topic, payload_json, status, attempts, "
+                 "next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)");
+    Status s = q.Bind(m.tenant_id).Bind(o.topic).Bind(o.payload_json).Bind(now).Bind(now)
+                   .Exec();
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status UpdatePending(Conn& c, const NewMessage& m, const AppendResult& r, int64_t now) {
+  if (m.expects_reply) {
+    KEFU_PREPARE(q, c,
+                 "INSERT INTO pending_replies(tenant_id, conversation_id, seq, created_at) "
+                 "VALUES (?, ?, ?, ?)");
+    if (Status s = q.Bind(m.tenant_id).Bind(m.conversation_id).Bind(r.seq).Bind(now).Exec();
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (m.answers_seq.has_value()) {
+    return DeletePending(c, m.tenant_id, m.conversation_id, *m.answers_seq);
+  }
+  return Status::Ok();
+}
+
+Result<AppendResult> DoAppend(Conn& c, int64_t now, const NewMessage& m) {
+  if (Status s = ValidateMessage(m); !s.ok()) return s;
+  if (!m.client_id.empty()) {
+    Result<AppendResult> dup = FindDuplicate(c, m);
+    if (dup.ok() || dup.status().code() != Code::kNotFound) return dup;
+  }
+  Result<int64_t> seq = NextSeq(c, m, now);
+  if (!seq.ok()) return seq.status();
+  AppendResult r{0, *seq, false, m.created_at != 0 ? m.created_at : now};
+  KEFU_PREPARE(q, c,
+               "INSERT INTO messages(tenant_id, conversation_id, seq, sender, sender_id, "
+               "client_id, text, attachments_json, payload_json, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Status s = q.Bind(m.tenant_id).Bind(m.conversation_id).Bind(r.seq).Bind(SenderName(m.sender))
+                 .Bind(m.sender_id).Bind(m.client_id).Bind(m.text).Bind(m.attachments_json)
+                 .Bind(m.payload_json).Bind(r.created_at).Exec();
+  if (!s.ok()) return s;
+  r.message_id = c.LastInsertId();
+  if (s = InsertEvents(c, m, r); !s.ok()) return s;
+  if (s = InsertOutbox(c, m, now); !s.ok()) return s;
+  if (s = UpdatePending(c, m, r, now); !s.ok()) return s;
+  return r;
+}
+
+// fsyncs the directory holding `path` so a rename in it is durable.
+void SyncParentDir(const std::filesystem::path& path) {
+  std::filesystem::path dir = path.parent_path();
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+void RemoveDbFiles(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    std::filesystem::remove(path + suffix, ec);
+  }
+}
+
+}  // namespace
+
+// ---- opening and closing ---------------------------------------------------
+
+SqliteStore::SqliteStore(const SqliteOptions& opts)
+    : opts_(opts), clock_(opts.clock != nullptr ? opts.clock : Clock::Real()) {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opts) {
+  if (opts.path.empty()) return Status::InvalidArgument("sqlite path is empty");
+  if (opts.synchronous != "full" && opts.synchronous != "normal" && opts.synchronous != "off") {
+    return Status::InvalidArgument("synchronous must be full, normal or off, not '" +
+                                   opts.synchronous + "'");
+  }
+  std::unique_ptr<SqliteStore> s(new SqliteStore(opts));
+  s->opts_.max_queue = std::max<size_t>(opts.max_queue, 1);
+  s->opts_.max_group = std::max<size_t>(opts.max_group, 1);
+  s->opts_.read_connections = std::max(opts.read_connections, 1);
+  if (opts.faults != nullptr) {
+    Result<std::string> vfs = FaultyVfsName();
+    if (!vfs.ok()) return vfs.status();
+    Result<std::string> key = BindFaults(opts.path, opts.faults);
+    if (!key.ok()) return key.status();
+    s->vfs_ = *vfs;
+    s->fault_key_ = *key;
+  }
+  Result<std::unique_ptr<Conn>> conn = s->OpenConn(/*writer=*/true);
+  if (!conn.ok()) return conn.status();
+  if (Status m = Migrate(**conn, s->clock_); !m.ok()) return m;
+  s->writer_conn_ = std::move(*conn);
+  s->writer_ = std::thread([p = s.get()] { p->WriterLoop(); });
+  return s;
+}
+
+Result<std::unique_ptr<Conn>> SqliteStore::OpenConn(bool writer) {
+  int flags = SQLITE_OPEN_READWRITE | (writer ? SQLITE_OPEN_CREATE : 0);
+  Result<std::unique_ptr<Conn>> r =
+      Conn::Open(opts_.path, flags, vfs_.empty() ? nullptr : vfs_.c_str());
+  if (!r.ok()) return r;
+  Conn& c = **r;
+  sqlite3_busy_timeout(c.db(), 5000);
+  const char* sync = opts_.synchronous == "full"     ? "PRAGMA synchronous = FULL"
+                     : opts_.synchronous == "normal" ? "PRAGMA synchronous = NORMAL"
+                                                     : "PRAGMA synchronous = OFF";
+  Status s = c.Exec(sync);
+  if (s.ok()) s = c.Exec("PRAGMA foreign_keys = ON");
+  if (s.ok() && !writer) s = c.Exec("PRAGMA query_only = ON");
+  if (s.ok() && writer) {
+    Result<Stmt> mode = c.Prepare("PRAGMA journal_mode = WAL");
+    Result<bool> row = mode.ok() ? mode->Step() : Result<bool>(mode.status());
+    if (!row.ok()) {
+      s = row.status();
+    } else if (!*row || mode->Text(0) != "wal") {
+      s = Status::IoError("cannot switch " + opts_.path + " to WAL mode");
+    }
+  }
+  if (!s.ok()) {
+    return s.code() == Code::kIoError ? s : Status::IoError(s.message());
+  }
+  return r;
+}
+
+SqliteStore::~SqliteStore() {
+  Close();
+  {
+    std::lock_guard lock(join_mu_);
+    if (writer_.joinable()) writer_.join();  // Close() from a callback did not join
+  }
+  writer_conn_.reset();
+  {
+    std::lock_guard lock(readers_mu_);
+    free_readers_.clear();
+  }
+  if (opts_.faults != nullptr) UnbindFaults(fault_key_, opts_.faults);
+}
+
+void SqliteStore::Close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+  std::lock_guard lock(join_mu_);
+  if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+}
+
+// ---- the write queue -------------------------------------------------------
+
+template <typename T, typename Fn>
+void SqliteStore::Submit(Callback<T> done, Fn fn) {
+  auto slot = std::make_shared<std::optional<Result<T>>>();
+  WriteOp op;
+  op.apply = [slot, fn = std::move(fn)](Conn& c) mutable -> Status {
+    try {
+      slot->emplace(fn(c));
+    } catch (const std::exception& e) {
+      slot->emplace(Status::Internal(std::string("write failed: ") + e.what()));
+    }
+    return (*slot)->status();
+  };
+  op.complete = [slot, done = std::move(done)](Status group) {
+    if (!group.ok()) return done(Result<T>(std::move(group)));
+    if (!slot->has_value()) return done(Result<T>(Status::Internal("write did not run")));
+    done(std::move(**slot));
+  };
+  Push(std::move(op), /*bounded=*/true);
+}
+
+void SqliteStore::SubmitStatus(StatusCallback done, std::function<Status(Conn&)> fn) {
+  struct Unit {};
+  Submit<Unit>([done = std::move(done)](Result<Unit> r) { done(r.status()); },
+               [fn = std::move(fn)](Conn& c) -> Result<Unit> {
+                 Status s = fn(c);
+                 if (!s.ok()) return s;
+                 return Unit{};
+               });
+}
+
+void SqliteStore::Push(WriteOp op, bool bounded) {
+  Status reject;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) {
+      reject = Status::Unavailable("store is closed");
+    } else if (bounded && queue_.size() >= opts_.max_queue) {
+      reject = Status::Busy("write queue full");
+    } else {
+      queue_.push_back(std::move(op));
+      cv_.notify_one();
+      return;
+    }
+  }
+  op.complete(std::move(reject));  // on the caller's thread, by contract
+}
+
+size_t SqliteStore::QueueDepth() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<WriteOp> group;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !queue_.empty() || closed_; });
+      if (queue_.empty()) break;  // closed and drained
+      size_t n = std::min(queue_.size(), opts_.max_group);
+      for (size_t i = 0; i < n; ++i) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunGroup(group);
+    group.clear();
+  }
+  writer_conn_.reset();
+}
+
+Status SqliteStore::ApplyOne(WriteOp& op) {
+  Conn& c = *writer_conn_;
+  if (Status s = c.Exec("SAVEPOINT w"); !s.ok()) return s;
+  Status s = op.apply(c);
+  if (s.code() == Code::kIoError) return s;
+  if (!c.InTransaction()) return Status::IoError("transaction aborted: " + s.message());
+  if (!s.ok()) {
+    if (Status r = c.Exec("ROLLBACK TO w"); !r.ok()) return r;
+  }
+  return c.Exec("RELEASE w");
+}
+
+void SqliteStore::RunGroup(std::vector<WriteOp>& ops) {
+  auto start = std::chrono::steady_clock::now();
+  Conn& c = *writer_conn_;
+  Status group = c.Exec("BEGIN IMMEDIATE");
+  for (size_t i = 0; group.ok() && i < ops.size(); ++i) {
+    if (!ops[i].barrier) group = ApplyOne(ops[i]);
+  }
+  if (group.ok()) group = c.Exec("COMMIT");
+  if (!group.ok()) {
+    if (c.InTransaction()) (void)c.Exec("ROLLBACK");
+    spdlog::error("store: group of {} writes failed: {}", ops.size(), group.ToString());
+    if (group.code() != Code::kIoError) group = Status::IoError(group.message());
+  }
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start).count();
+  if (opts_.on_commit) opts_.on_commit(ops.size(), micros, group.ok());
+  for (WriteOp& op : ops) {
+    try {
+      op.complete(op.barrier ? Status::Ok() : group);
+    } catch (const std::exception& e) {
+      spdlog::error("store: a write callback threw: {}", e.what());
+    }
+  }
+}
+
+// ---- writes ------------------------------------------------------------------
+
+void SqliteStore::AppendMessage(NewMessage m, Callback<AppendResult> done) {
+  Submit<AppendResult>(std::move(done),
+                       [this, m = std::move(m)](Conn& c) { return DoAppend(c, Now(), m); });
+}
+
+void SqliteStore::Bootstrap(NewTenant t, NewUser admin, NewApiKey key,
+                            Callback<BootstrapResult> done) {
+  Submit<BootstrapResult>(std::move(done), [this, t = std::move(t), admin = std::move(admin),
+                                            key = std::move(key)](Conn& c) {
+    return DoBootstrap(c, Now(), t, admin, key);
+  });
+}
+
+void SqliteStore::CreateTenant(NewTenant t, Callback<Tenant> done) {
+  Submit<Tenant>(std::move(done),
+                 [this, t = std::move(t)](Conn& c) { return InsertTenant(c, Now(), t); });
+}
+
+void SqliteStore::CreateUser(NewUser u, Callback<User> done) {
+  Submit<User>(std::move(done),
+               [this, u = std::move(u)](Conn& c) { return InsertUser(c, Now(), u); });
+}
+
+void SqliteStore::CreateApiKey(NewApiKey k, Callback<ApiKey> done) {
+  Submit<ApiKey>(std::move(done),
+                 [this, k = std::move(k)](Conn& c) { return InsertApiKey(c, Now(), k); });
+}
+
+void SqliteStore::RevokeApiKey(int64_t tenant_id, int64_t id, StatusCallback done) {
+  SubmitStatus(std::move(done), [this, tenant_id, id](Conn& c) {
+    return DoRevokeApiKey(c, Now(), tenant_id, id);
+  });
+}
+
+void SqliteStore::CreateContact(NewContact n, Callback<Contact> done) {
+  Submit<Contact>(std::move(done),
+                  [this, n = std::move(n)](Conn& c) { return InsertContact(c, Now(), n); });
+}
+
+void SqliteStore::CreateConversation(NewConversation n, Callback<Conversation> done) {
+  Submit<Conversation>(std::move(done), [this, n = std::move(n)](Conn& c) {
+    return InsertConversation(c, Now(), n);
+  });
+}
+
+void SqliteStore::CreateUpload(NewUpload u, Callback<Upload> done) {
+  Submit<Upload>(std::move(done),
+                 [this, u = std::move(u)](Conn& c) { return InsertUpload(c, Now(), u); });
+}
+
+void SqliteStore::MarkAnswered(int64_t tenant_id, int64_t conversation_id, int64_t seq,
+                               StatusCallback done) {
+  SubmitStatus(std::move(done), [tenant_id, conversation_id, seq](Conn& c) {
+    return DeletePending(c, tenant_id, conversation_id, seq);
+  });
+}
+
+void SqliteStore::PutSetting(std::string key, std::string value, StatusCallback done) {
+  SubmitStatus(std::move(done), [this, key = std::move(key), value = std::move(value)](Conn& c) {
+    return DoPutSetting(c, Now(), key, value);
+  });
+}
+
+void SqliteStore::Flush(StatusCallback done) {
+  WriteOp op;
+  op.barrier = true;
+  op.complete = [done = std::move(done)](Status s) { done(std::move(s)); };
+  Push(std::move(op), /*bounded=*/false);
+}
+
+Result<int> SqliteStore::WriterSynchronousForTesting() {
+  std::promise<Result<int>> p;
+  Submit<int>([&p](Result<int> r) { p.set_value(std::move(r)); },
+              [](Conn& c) -> Result<int> {
+                KEFU_PREPARE(q, c, "PRAGMA synchronous");
+                return One(q, [](const Stmt& s) { return static_cast<int>(s.Int(0)); },
+                           "pragma");
+              });
+  return p.get_future().get();
+}
+
+// ---- reads -------------------------------------------------------------------
+
+SqliteStore::Lease::~Lease() {
+  if (conn_ != nullptr) store_->ReleaseReader(std::move(conn_));
+}
+
+Result<SqliteStore::Lease> SqliteStore::AcquireReader() {
+  {
+    std::unique_lock lock(readers_mu_);
+    readers_cv_.wait(lock, [this] {
+      return !free_readers_.empty() || open_readers_ < opts_.read_connections;
+    });
+    if (!free_readers_.empty()) {
+      std::unique_ptr<Conn> c = std::move(free_readers_.back());
+      free_readers_.pop_back();
+      return Lease(this, std::move(c));
+    }
+    ++open_readers_;
+  }
+  Result<std::unique_ptr<Conn>> c = OpenConn(/*writer=*/false);
+  if (!c.ok()) {
+    std::lock_guard lock(readers_mu_);
+    --open_readers_;
+    readers_cv_.notify_one();
+    return c.status();
+  }
+  return Lease(this, std::move(*c));
+}
+
+void SqliteStore::ReleaseReader(std::unique_ptr<Conn> conn) {
+  std::lock_guard lock(readers_mu_);
+  free_readers_.push_back(std::move(conn));
+  readers_cv_.notify_one();
+}
+
+template <typename T, typename Fn>
+Result<T> SqliteStore::Read(Fn fn) {
+  Result<Lease> lease = AcquireReader();
+  if (!lease.ok()) return lease.status();
+  try {
+    return fn(lease->conn());
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("read failed: ") + e.what());
+  }
+}
+
+Result<int> SqliteStore::SchemaVersionForTesting() {
+  return Read<int>([](Conn& c) { return SchemaVersion(c); });
+}
+
+Result<int64_t> SqliteStore::CountTenants() {
+  return Read<int64_t>([](Conn& c) -> Result<int64_t> {
+    KEFU_PREPARE(q, c, "SELECT COUNT(*) FROM tenants");
+    return One(q, [](const Stmt& s) { return s.Int(0); }, "count");
+  });
+}
+
+Result<std::string> SqliteStore::GetSetting(const std::string& key) {
+  return Read<std::string>([&](Conn& c) -> Result<std::string> {
+    KEFU_PREPARE(q, c, "SELECT value FROM settings WHERE tenant_id = 0 AND key = ?");
+    q.Bind(key);
+    return One(q, [](const Stmt& s) { return s.Text(0); }, "setting");
+  });
+}
+
+Result<Tenant> SqliteStore::GetTenant(int64_t tenant_id) {
+  return Read<Tenant>([&](Conn& c) -> Result<Tenant> {
+    KEFU_PREPARE(q, c, "SELECT " KEFU_TENANT_COLS " FROM tenants WHERE id = ?");
+    q.Bind(tenant_id);
+    return One(q, TenantRow, "tenant");
+  });
+}
+
+Result<Tenant> SqliteStore::FindTenantByPublicKey(const std::string& public_key) {
+  return Read<Tenant>([&](Conn& c) -> Result<Tenant> {
+    KEFU_PREPARE(q, c, "SELECT " KEFU_TENANT_COLS " FROM tenants WHERE public_key = ?");
+    q.Bind(public_key);
+    return One(q, TenantRow, "tenant");
+  });
+}
+
+Result<ApiKey> SqliteStore::FindApiKeyBySecretHash(const std::string& sha256) {
+  return Read<ApiKey>([&](Conn& c) -> Result<ApiKey> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_APIKEY_COLS " FROM api_keys "
+                 "WHERE secret_sha256 = ? AND revoked_at IS NULL");
+    q.Bind(sha256);
+    return One(q, ApiKeyRow, "api key");
+  });
+}
+
+Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(int64_t tenant_id) {
+  return Read<std::vector<ApiKey>>([&](Conn& c) -> Result<std::vector<ApiKey>> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_APIKEY_COLS " FROM api_keys WHERE tenant_id = ? ORDER BY id");
+    q.Bind(tenant_id);
+    return Many(q, ApiKeyRow);
+  });
+}
+
+Result<User> SqliteStore::FindUserByEmail(int64_t tenant_id, const std::string& email) {
+  return Read<User>([&](Conn& c) -> Result<User> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_USER_COLS " FROM users WHERE tenant_id = ? AND email = ?");
+    q.Bind(tenant_id).Bind(email);
+    return One(q, UserRow, "user");
+  });
+}
+
+Result<Contact> SqliteStore::GetContact(int64_t tenant_id, int64_t id) {
+  return Read<Contact>([&](Conn& c) -> Result<Contact> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_CONTACT_COLS " FROM contacts WHERE id = ? AND tenant_id = ?");
+    q.Bind(id).Bind(tenant_id);
+    return One(q, ContactRow, "contact");
+  });
+}
+
+Result<Contact> SqliteStore::FindContactByTokenHash(int64_t tenant_id,
+                                                    const std::string& sha256) {
+  if (sha256.empty()) return Status::NotFound("contact not found");
+  return Read<Contact>([&](Conn& c) -> Result<Contact> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_CONTACT_COLS " FROM contacts "
+                 "WHERE token_sha256 = ? AND tenant_id = ?");
+    q.Bind(sha256).Bind(tenant_id);
+    return One(q, ContactRow, "contact");
+  });
+}
+
+Result<Contact> SqliteStore::FindContactByExternalId(int64_t tenant_id,
+                                                     const std::string& external_id) {
+  if (external_id.empty()) return Status::NotFound("contact not found");
+  return Read<Contact>(
+      [&](Conn& c) { return FindContactByExternal(c, tenant_id, external_id); });
+}
+
+Result<Conversation> SqliteStore::GetConversation(int64_t tenant_id, int64_t id) {
+  return Read<Conversation>([&](Conn& c) -> Result<Conversation> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_CONV_COLS " FROM conversations WHERE id = ? AND tenant_id = ?");
+    q.Bind(id).Bind(tenant_id);
+    return One(q, ConvRow, "conversation");
+  });
+}
+
+Result<Conversation> SqliteStore::FindOpenConversation(int64_t tenant_id, int64_t contact_id,
+                                                       const std::string& channel) {
+  return Read<Conversation>([&](Conn& c) -> Result<Conversation> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_CONV_COLS " FROM conversations WHERE tenant_id = ? "
+                 "AND contact_id = ? AND channel = ? AND status <> 'resolved' "
+                 "ORDER BY id DESC LIMIT 1");
+    q.Bind(tenant_id).Bind(contact_id).Bind(channel);
+    return One(q, ConvRow, "conversation");
+  });
+}
+
+Result<std::vector<Conversation>> SqliteStore::ListConversations(int64_t tenant_id,
+                                                                 const ConversationQuery& cq) {
+  return Read<std::vector<Conversation>>([&](Conn& c) -> Result<std::vector<Conversation>> {
+    // Optional filters as NULL-able parameters: one static statement.
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_CONV_COLS " FROM conversations WHERE tenant_id = ?1 "
+                 "AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR contact_id = ?3) "
+                 "AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5");
+    q.Bind(tenant_id).Bind(cq.status).Bind(cq.contact_id).Bind(cq.before_id)
+        .Bind(ClampLimit(cq.limit));
+    return Many(q, ConvRow);
+  });
+}
+
+Result<std::vector<Message>> SqliteStore::ReadMessages(int64_t tenant_id,
+                                                       int64_t conversation_id,
+                                                       int64_t after_seq, int limit) {
+  return Read<std::vector<Message>>([&](Conn& c) -> Result<std::vector<Message>> {
+    // One read transaction so the conversation check and the rows agree.
+    if (Status s = c.Exec("BEGIN"); !s.ok()) return s;
+    struct EndRead {
+      Conn& c;
+      ~EndRead() { (void)c.Exec("COMMIT"); }
+    } end{c};
+    KEFU_PREPARE(conv, c, "SELECT 1 FROM conversations WHERE id = ? AND tenant_id = ?");
+    Result<bool> found = conv.Bind(conversation_id).Bind(tenant_id).Step();
+    if (!found.ok()) return found.status();
+    if (!*found) return Status::NotFound("conversation not found");
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_MSG_COLS " FROM messages WHERE conversation_id = ? "
+                 "AND tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+    q.Bind(conversation_id).Bind(tenant_id).Bind(after_seq).Bind(ClampLimit(limit));
+    return Many(q, MessageRow);
+  });
+}
+
+Result<Message> SqliteStore::GetMessage(int64_t tenant_id, int64_t conversation_id,
+                                        int64_t seq) {
+  return Read<Message>([&](Conn& c) -> Result<Message> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_MSG_COLS " FROM messages WHERE conversation_id = ? "
+                 "AND seq = ? AND tenant_id = ?");
+    q.Bind(conversation_id).Bind(seq).Bind(tenant_id);
+    return One(q, MessageRow, "message");
+  });
+}
+
+Result<std::vector<Event>> SqliteStore::ListEvents(int64_t tenant_id, int64_t after_id,
+                                                   int limit) {
+  return Read<std::vector<Event>>([&](Conn& c) -> Result<std::vector<Event>> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_EVENT_COLS " FROM events WHERE tenant_id = ? AND id > ? "
+                 "ORDER BY id LIMIT ?");
+    q.Bind(tenant_id).Bind(after_id).Bind(ClampLimit(limit));
+    return Many(q, EventRow);
+  });
+}
+
+Result<std::vector<OutboxItem>> SqliteStore::ListOutbox(int64_t tenant_id, int limit) {
+  return Read<std::vector<OutboxItem>>([&](Conn& c) -> Result<std::vector<OutboxItem>> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_OUTBOX_COLS " FROM outbox WHERE tenant_id = ? "
+                 "ORDER BY id LIMIT ?");
+    q.Bind(tenant_id).Bind(ClampLimit(limit));
+    return Many(q, OutboxRow);
+  });
+}
+
+Result<std::vector<PendingReply>> SqliteStore::ListPendingReplies(int limit) {
+  return Read<std::vector<PendingReply>>([&](Conn& c) -> Result<std::vector<PendingReply>> {
+    KEFU_PREPARE(q, c,
+                 "SELECT tenant_id, conversation_id, seq FROM pending_replies "
+                 "ORDER BY id LIMIT ?");
+    q.Bind(ClampLimit(limit));
+    return Many(q, PendingRow);
+  });
+}
+
+Result<Upload> SqliteStore::GetUpload(int64_t tenant_id, int64_t id) {
+  return Read<Upload>([&](Conn& c) -> Result<Upload> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_UPLOAD_COLS " FROM uploads WHERE id = ? AND tenant_id = ?");
+    q.Bind(id).Bind(tenant_id);
+    return One(q, UploadRow, "upload");
+  });
+}
+
+// ---- backup ------------------------------------------------------------------
+
+Status SqliteStore::Backup(const std::string& path) {
+  if (path.empty()) return Status::InvalidArgument("backup path is empty");
+  Result<Lease> src = AcquireReader();
+  if (!src.ok()) return src.status();
+  const std::string tmp = path + ".tmp";
+  RemoveDbFiles(tmp);
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                           nullptr);
+  Status s;
+  if (rc != SQLITE_OK) {
+    s = SqlError(dest, rc, "backup: cannot open " + tmp);
+  } else if (sqlite3_backup* b = sqlite3_backup_init(dest, "main", src->conn().db(), "main");
+             b == nullptr) {
+    s = SqlError(dest, sqlite3_errcode(dest), "backup: init");
+  } else {
+    // One step copies everything inside one read transaction: a consistent
+    // snapshot, whatever the writer does meanwhile.
+    rc = sqlite3_backup_step(b, -1);
+    int finish_rc = sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+      s = SqlError(dest, rc, "backup: copy");
+    } else if (finish_rc != SQLITE_OK) {
+      s = SqlError(dest, finish_rc, "backup: finish");
+    }
+  }
+  if (int close_rc = sqlite3_close_v2(dest); s.ok() && close_rc != SQLITE_OK) {
+    s = SqlError(nullptr, close_rc, "backup: close");
+  }
+  if (s.ok()) {
+    RemoveDbFiles(path);  // a stale -wal next to the new file would corrupt it
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) s = Status::IoError("backup: rename to " + path + ": " + ec.message());
+  }
+  if (!s.ok()) {
+    RemoveDbFiles(tmp);
+    return s.code() == Code::kIoError ? s : Status::IoError(s.message());
+  }
+  SyncParentDir(path);
+  return Status::Ok();
+}
+
+}  // namespace kefu::store::sqlite
