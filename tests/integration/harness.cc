@@ -269,9 +269,9 @@ void ServerProcess::Kill9() {
   pid_ = -1;
 }
 
-int ServerProcess::Terminate(Millis timeout) {
+int ServerProcess::Terminate(Millis timeout, int sig) {
   if (!running()) return -1;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, sig);
   std::optional<int> code = WaitExit(pid_, timeout);
   if (!code) {
     Kill9();
@@ -709,6 +709,106 @@ HttpResponse PostApiMessage(uint16_t port, const std::string& api_key,
   Headers h = Bearer(api_key);
   h.emplace_back("Content-Type", "application/json");
   return HttpRequest(port, "POST", "/api/v1/messages", body.dump(), h);
+}
+
+void ServerTest::SetUp() {
+  server_ = std::make_unique<ServerProcess>(Args());
+  ASSERT_TRUE(server_->Start());
+  tenant_ = server_->Bootstrap();
+  ASSERT_FALSE(tenant_.public_key.empty());
+}
+
+WidgetSession OpenWidget(uint16_t port, const std::string& public_key,
+                         const std::string& contact_token, const Json& resume) {
+  WidgetSession s;
+  auto ws = std::make_unique<WidgetClient>(port);
+  if (!ws->connected()) {
+    ADD_FAILURE() << "WebSocket handshake on /ws/widget failed: " << ws->close_reason();
+    return s;
+  }
+  std::optional<Json> welcome = ws->Hello(public_key, contact_token, resume);
+  if (!welcome || Str(*welcome, "type") != "welcome") {
+    ADD_FAILURE() << "hello got " << (welcome ? welcome->dump() : "nothing (" + ws->close_reason() + ")");
+    return s;
+  }
+  s.welcome = *welcome;
+  if (welcome->contains("contact")) s.contact_id = Int((*welcome)["contact"], "id");
+  if (welcome->contains("conversation")) s.conversation_id = Int((*welcome)["conversation"], "id");
+  s.contact_token = Str(*welcome, "contact_token");
+  if (s.contact_id < 0 || s.conversation_id < 0) {
+    ADD_FAILURE() << "welcome lacks contact.id or conversation.id: " << welcome->dump();
+  }
+  s.ws = std::move(ws);
+  return s;
+}
+
+WidgetLoad::WidgetLoad(uint16_t port, std::string public_key, int connections, int window)
+    : port_(port), public_key_(std::move(public_key)), window_(window) {
+  for (int i = 0; i < connections; ++i) threads_.emplace_back([this, i] { Run(i); });
+}
+
+WidgetLoad::~WidgetLoad() { Stop(); }
+
+void WidgetLoad::Stop() {
+  stop_ = true;
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+std::map<int64_t, std::vector<AckedMessage>> WidgetLoad::Acked() const {
+  std::lock_guard lock(mu_);
+  return acked_;
+}
+
+void WidgetLoad::Run(int index) {
+  WidgetSession s = OpenWidget(port_, public_key_);
+  if (!s.ws) return;
+  std::map<std::string, std::string> inflight;  // client_id -> text
+  int next = 0;
+  while (!stop_) {
+    while (static_cast<int>(inflight.size()) < window_) {
+      std::string id = "w" + std::to_string(index) + "-" + std::to_string(next++);
+      std::string text = "load " + id;
+      if (!s.ws->SendMessage(id, text)) return;  // the server went away
+      inflight[id] = text;
+    }
+    std::optional<Json> f = s.ws->Recv(200ms);
+    if (!f) {
+      if (s.ws->closed()) return;
+      continue;
+    }
+    std::string type = Str(*f, "type");
+    std::string id = Str(*f, "client_id");
+    auto it = inflight.find(id);
+    if (type == "ack" && it != inflight.end()) {
+      std::lock_guard lock(mu_);
+      acked_[s.conversation_id].push_back({id, it->second, Int(*f, "seq")});
+      ++acked_count_;
+      inflight.erase(it);
+    } else if (type == "error" && it != inflight.end()) {
+      if (Str(*f, "code") == "busy") ++busy_count_;
+      inflight.erase(it);
+    }
+  }
+}
+
+std::string CheckAckedPresent(const std::vector<Json>& messages,
+                              const std::vector<AckedMessage>& acked) {
+  std::string gaps = CheckGapFree(messages);
+  if (!gaps.empty()) return gaps;
+  for (const AckedMessage& a : acked) {
+    if (a.seq < 1 || a.seq > static_cast<int64_t>(messages.size())) {
+      return "acked " + a.client_id + " (seq " + std::to_string(a.seq) + ") is missing; only " +
+             std::to_string(messages.size()) + " messages stored";
+    }
+    const Json& m = messages[static_cast<size_t>(a.seq - 1)];
+    if (Str(m, "client_id") != a.client_id || Str(m, "text") != a.text) {
+      return "acked " + a.client_id + " had seq " + std::to_string(a.seq) + " but that seq holds " +
+             m.dump();
+    }
+  }
+  return "";
 }
 
 bool Eventually(const std::function<bool()>& cond, Millis timeout) {

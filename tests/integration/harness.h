@@ -24,9 +24,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
+#include <atomic>
+#include <mutex>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace kefu::it {
@@ -88,9 +92,10 @@ class ServerProcess {
   bool Restart(std::optional<std::vector<std::string>> extra_args = std::nullopt);
   // SIGKILL and reap. No-op when not running.
   void Kill9();
-  // SIGTERM and wait. Returns the exit code (0-255), 128 + signal when a
-  // signal ended it, or -1 when it did not exit in time (then it is killed).
-  int Terminate(Millis timeout = std::chrono::seconds(20));
+  // Sends `sig` (SIGTERM by default) and waits. Returns the exit code
+  // (0-255), 128 + signal when a signal ended it, or -1 when it did not exit
+  // in time (then it is killed).
+  int Terminate(Millis timeout = std::chrono::seconds(20), int sig = 15);
   bool running() const { return pid_ > 0; }
 
   uint16_t port() const { return port_; }
@@ -231,6 +236,74 @@ std::string CheckGapFree(const std::vector<Json>& messages);
 HttpResponse PostApiMessage(uint16_t port, const std::string& api_key,
                             const std::string& external_id, const std::string& client_id,
                             const std::string& text);
+
+// ---- fixture ----------------------------------------------------------------
+
+// Boots a server with Args() and bootstraps it in SetUp (a fatal failure
+// there skips the test body).
+class ServerTest : public ::testing::Test {
+ protected:
+  virtual std::vector<std::string> Args() const { return {}; }
+  void SetUp() override;
+  uint16_t port() const { return server_->port(); }
+
+  std::unique_ptr<ServerProcess> server_;
+  Tenant tenant_;
+};
+
+// A widget connection that said hello and got its welcome.
+struct WidgetSession {
+  std::unique_ptr<WidgetClient> ws;
+  Json welcome;
+  int64_t contact_id = -1;
+  int64_t conversation_id = -1;
+  std::string contact_token;
+};
+// Connects and says hello; a test failure (and empty `ws`) when no welcome.
+WidgetSession OpenWidget(uint16_t port, const std::string& public_key,
+                         const std::string& contact_token = "", const Json& resume = nullptr);
+
+// ---- load -------------------------------------------------------------------
+
+struct AckedMessage {
+  std::string client_id;
+  std::string text;
+  int64_t seq = 0;
+};
+
+// `connections` widget clients, each a new contact on its own thread, sending
+// messages ("load <client_id>") with up to `window` unacknowledged, until
+// Stop() or until the server goes away. Every ack is recorded; a `busy`
+// error just drops that message.
+class WidgetLoad {
+ public:
+  WidgetLoad(uint16_t port, std::string public_key, int connections, int window = 8);
+  ~WidgetLoad();
+  // Stops sending and joins the threads (bounded by the clients' timeouts).
+  void Stop();
+  // Acked messages so far, by conversation id.
+  std::map<int64_t, std::vector<AckedMessage>> Acked() const;
+  size_t acked_count() const { return acked_count_.load(); }
+  size_t busy_count() const { return busy_count_.load(); }
+
+ private:
+  void Run(int index);
+
+  uint16_t port_;
+  std::string public_key_;
+  int window_;
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> acked_count_{0};
+  std::atomic<size_t> busy_count_{0};
+  mutable std::mutex mu_;
+  std::map<int64_t, std::vector<AckedMessage>> acked_;
+  std::vector<std::thread> threads_;
+};
+
+// Checks that `messages` (REST, one conversation) are gap-free and hold every
+// acked message with its seq, client_id and text. "" or what is wrong.
+std::string CheckAckedPresent(const std::vector<Json>& messages,
+                              const std::vector<AckedMessage>& acked);
 
 // Polls `cond` every 20 ms until it holds or `timeout` passes.
 bool Eventually(const std::function<bool()>& cond, Millis timeout = std::chrono::seconds(5));
