@@ -1,1 +1,161 @@
-// placeholder
+#include "conversation/conversation_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/json.h"
+
+namespace kefu::conversation {
+namespace {
+
+std::string MessageCreatedPayload(int64_t conversation_id, const std::string& sender) {
+  return DumpJson(Json{{"conversation_id", conversation_id}, {"sender", sender}});
+}
+
+}  // namespace
+
+void ConversationService::Publish(const store::NewMessage& m, const store::AppendResult& r,
+                                  uint64_t origin) {
+  auto msg = std::make_shared<store::Message>();
+  msg->id = r.message_id;
+  msg->tenant_id = m.tenant_id;
+  msg->conversation_id = m.conversation_id;
+  msg->seq = r.seq;
+  msg->sender = m.sender;
+  msg->sender_id = m.sender_id;
+  msg->client_id = m.client_id;
+  msg->text = m.text;
+  msg->attachments_json = m.attachments_json;
+  msg->payload_json = m.payload_json;
+  msg->created_at = r.created_at;
+  d_.bus->Publish(bus::Event{bus::kMessageCreated, m.tenant_id, m.conversation_id,
+                             std::move(msg), "", origin});
+}
+
+void ConversationService::Receive(Inbound in, store::Callback<store::AppendResult> done) {
+  auto started = std::chrono::steady_clock::now();
+  store::NewMessage m;
+  m.tenant_id = in.tenant_id;
+  m.conversation_id = in.conversation_id;
+  m.sender = store::Sender::kContact;
+  m.sender_id = in.contact_id;
+  m.client_id = std::move(in.client_id);
+  m.text = std::move(in.text);
+  m.attachments_json = std::move(in.attachments_json);
+  m.created_at = d_.clock->NowMillis();
+  m.expects_reply = in.bot_mode;
+  m.events.push_back({bus::kMessageCreated, MessageCreatedPayload(in.conversation_id, "contact")});
+  // The writer owns `m` until the callback; keep what the callback needs.
+  auto copy = std::make_shared<store::NewMessage>(m);
+  d_.store->AppendMessage(
+      std::move(m), [this, copy, origin = in.origin, bot = in.bot_mode, started,
+                     done = std::move(done)](Result<store::AppendResult> r) {
+        if (!r.ok()) {
+          if (r.status().code() == Code::kBusy) {
+            d_.metrics->messages_rejected_busy.Inc();
+          } else {
+            d_.metrics->messages_rejected_error.Inc();
+          }
+          done(std::move(r));
+          return;
+        }
+        if (r->duplicate) {
+          d_.metrics->messages_duplicate.Inc();
+          done(std::move(r));
+          return;
+        }
+        d_.metrics->messages_in.Inc();
+        d_.metrics->ack_seconds.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        Publish(*copy, *r, origin);
+        const store::AppendResult result = *r;
+        done(std::move(r));
+        if (!bot) return;
+        store::Message question;
+        question.id = result.message_id;
+        question.tenant_id = copy->tenant_id;
+        question.conversation_id = copy->conversation_id;
+        question.seq = result.seq;
+        question.sender = store::Sender::kContact;
+        question.sender_id = copy->sender_id;
+        question.client_id = copy->client_id;
+        question.text = copy->text;
+        question.attachments_json = copy->attachments_json;
+        question.created_at = result.created_at;
+        store::Conversation conversation;
+        conversation.id = copy->conversation_id;
+        conversation.tenant_id = copy->tenant_id;
+        conversation.status = "bot";
+        Answer(std::move(conversation), std::move(question));
+      });
+}
+
+void ConversationService::Answer(store::Conversation conversation, store::Message message) {
+  replies_in_flight_.fetch_add(1);
+  uint64_t key = static_cast<uint64_t>(conversation.id);
+  d_.executor->PostOrdered(key, [this, turn = Turn{std::move(conversation), std::move(message)}] {
+    d_.responder->Respond(turn, [this, question = turn.message](std::vector<Reply> replies) {
+      StoreReplies(question, std::move(replies));
+    });
+  });
+}
+
+void ConversationService::StoreReplies(const store::Message& question,
+                                       std::vector<Reply> replies) {
+  if (replies.empty()) {
+    d_.store->MarkAnswered(question.tenant_id, question.conversation_id, question.seq,
+                           [this](Status s) {
+                             if (!s.ok()) spdlog::warn("mark answered failed: {}", s.ToString());
+                             replies_in_flight_.fetch_sub(1);
+                           });
+    return;
+  }
+  for (size_t i = 0; i < replies.size(); ++i) {
+    store::NewMessage m;
+    m.tenant_id = question.tenant_id;
+    m.conversation_id = question.conversation_id;
+    m.sender = store::Sender::kBot;
+    // Idempotent: answering the same question again after a crash stores
+    // nothing twice.
+    m.client_id = "bot:" + std::to_string(question.seq) + ":" + std::to_string(i);
+    m.text = std::move(replies[i].text);
+    m.payload_json = std::move(replies[i].payload_json);
+    m.created_at = d_.clock->NowMillis();
+    const bool last = i + 1 == replies.size();
+    if (last) m.answers_seq = question.seq;
+    m.events.push_back({bus::kMessageCreated, MessageCreatedPayload(question.conversation_id, "bot")});
+    auto copy = std::make_shared<store::NewMessage>(m);
+    d_.store->AppendMessage(std::move(m), [this, copy, last](Result<store::AppendResult> r) {
+      if (r.ok() && !r->duplicate) {
+        d_.metrics->messages_out.Inc();
+        Publish(*copy, *r, 0);
+      } else if (!r.ok()) {
+        // The question stays pending and is answered again at the next start.
+        spdlog::warn("conv={} storing a reply failed: {}", copy->conversation_id,
+                     r.status().ToString());
+      }
+      if (last) replies_in_flight_.fetch_sub(1);
+    });
+  }
+}
+
+Result<int> ConversationService::Recover() {
+  int resumed = 0;
+  auto pending = d_.store->ListPendingReplies(100000);
+  if (!pending.ok()) return pending.status();
+  for (const store::PendingReply& p : *pending) {
+    auto conversation = d_.store->GetConversation(p.tenant_id, p.conversation_id);
+    auto message = d_.store->GetMessage(p.tenant_id, p.conversation_id, p.seq);
+    if (!conversation.ok() || !message.ok()) {
+      spdlog::warn("recover conv={} seq={}: {}", p.conversation_id, p.seq,
+                   (conversation.ok() ? message.status() : conversation.status()).ToString());
+      continue;
+    }
+    Answer(std::move(*conversation), std::move(*message));
+    ++resumed;
+  }
+  return resumed;
+}
+
+}  // namespace kefu::conversation

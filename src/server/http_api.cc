@@ -1,1 +1,587 @@
-// placeholder
+#include "server/http_api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include "conversation/views.h"
+#include "core/crypto.h"
+#include "core/json.h"
+#include "server/async.h"
+#include "server/uploads.h"
+
+namespace kefu::server {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using conversation::ConversationView;
+using conversation::MessageView;
+
+struct HttpApi::Call {
+  const Request& req;
+  std::vector<std::string> params;
+  std::map<std::string, std::string> query;
+  int64_t tenant_id = 0;
+  std::optional<store::ApiKey> key;
+  int64_t contact_id = 0;  // widget credentials
+};
+
+namespace {
+
+Response JsonResponse(http::status status, const Json& body, const Request& req) {
+  Response res{status, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = DumpJson(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response Error(const Status& s, const Request& req) {
+  return ErrorResponse(s, req.version(), req.keep_alive());
+}
+
+std::optional<int64_t> ParseInt(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out += static_cast<char>(v);
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseQuery(std::string_view q) {
+  std::map<std::string, std::string> out;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view kv = q.substr(0, amp);
+    size_t eq = kv.find('=');
+    if (!kv.empty()) {
+      out[PercentDecode(kv.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : PercentDecode(kv.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
+bool Match(std::string_view pattern, const std::vector<std::string_view>& path,
+           std::vector<std::string>* params) {
+  auto pat = Segments(pattern);
+  if (pat.size() != path.size()) return false;
+  std::vector<std::string> p;
+  for (size_t i = 0; i < pat.size(); ++i) {
+    if (pat[i] == "{}") {
+      p.emplace_back(path[i]);
+    } else if (pat[i] != path[i]) {
+      return false;
+    }
+  }
+  if (params) *params = std::move(p);
+  return true;
+}
+
+// A string field of `j`, required, with 1..max_len bytes.
+Result<std::string> RequiredString(const Json& j, const char* name, size_t max_len) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_string()) {
+    return Status::InvalidArgument(fmt::format("\"{}\" must be a string", name));
+  }
+  std::string v = it->get<std::string>();
+  if (v.empty() || v.size() > max_len) {
+    return Status::InvalidArgument(fmt::format("\"{}\" must have 1 to {} bytes", name, max_len));
+  }
+  return v;
+}
+
+std::string OptionalString(const Json& j, const char* name, std::string fallback = "") {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+Json ApiKeyView(const store::ApiKey& k) {
+  Json j{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix},
+         {"role", k.role}, {"created_at", k.created_at}};
+  if (k.revoked_at) j["revoked_at"] = *k.revoked_at;
+  return j;
+}
+
+constexpr size_t kApiKeyPrefixLen = 10;
+
+}  // namespace
+
+Response ErrorResponse(const Status& s, unsigned version, bool keep_alive) {
+  Response res{static_cast<http::status>(HttpStatusFor(s.code())), version};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  if (s.code() == Code::kBusy) res.set(http::field::retry_after, "1");
+  res.keep_alive(keep_alive);
+  res.body() = DumpJson(Json{{"error", {{"code", CodeName(s.code())}, {"message", s.message()}}}});
+  res.prepare_payload();
+  return res;
+}
+
+const std::vector<HttpApi::Route>& HttpApi::Routes() {
+  using V = http::verb;
+  static const std::vector<Route> routes = {
+      {V::get, "/healthz", Auth::kNone, &HttpApi::Healthz},
+      {V::get, "/readyz", Auth::kNone, &HttpApi::Readyz},
+      {V::get, "/metrics", Auth::kNone, &HttpApi::Metrics},
+      {V::post, "/debug/faults", Auth::kNone, &HttpApi::DebugFaults},
+      {V::post, "/api/v1/bootstrap", Auth::kNone, &HttpApi::Bootstrap},
+      {V::post, "/api/v1/api-keys", Auth::kAdminKey, &HttpApi::CreateApiKey},
+      {V::get, "/api/v1/api-keys", Auth::kAdminKey, &HttpApi::ListApiKeys},
+      {V::delete_, "/api/v1/api-keys/{}", Auth::kAdminKey, &HttpApi::RevokeApiKey},
+      {V::get, "/api/v1/conversations", Auth::kAnyKey, &HttpApi::ListConversations},
+      {V::get, "/api/v1/conversations/{}", Auth::kAnyKey, &HttpApi::GetConversation},
+      {V::get, "/api/v1/conversations/{}/messages", Auth::kAnyKey, &HttpApi::ListMessages},
+      {V::post, "/api/v1/messages", Auth::kAnyKey, &HttpApi::PostMessage},
+      {V::post, "/api/v1/uploads", Auth::kKeyOrWidget, &HttpApi::CreateUpload},
+      {V::get, "/api/v1/uploads/{}", Auth::kKeyOrWidget, &HttpApi::GetUpload},
+  };
+  return routes;
+}
+
+size_t HttpApi::BodyLimit(std::string_view target) const {
+  if (target.starts_with("/api/v1/uploads")) return ctx_.limits.max_upload;
+  return ctx_.limits.max_body;
+}
+
+Status HttpApi::Authenticate(Auth auth, Call& c) {
+  if (auth == Auth::kNone) return Status::Ok();
+  auto authz = c.req[http::field::authorization];
+  if (authz.empty() && auth == Auth::kKeyOrWidget) {
+    auto pk = c.req["X-Kefu-Public-Key"];
+    auto token = c.req["X-Kefu-Contact-Token"];
+    if (pk.empty() || token.empty()) {
+      return Status::Unauthenticated(
+          "send Authorization: Bearer <api key>, or X-Kefu-Public-Key and X-Kefu-Contact-Token");
+    }
+    auto tenant = ctx_.store->FindTenantByPublicKey(std::string(pk));
+    if (!tenant.ok()) return Status::UnknownTenant("no tenant has this public key");
+    auto contact = ctx_.store->FindContactByTokenHash(tenant->id, crypto::Sha256Hex(token));
+    if (!contact.ok()) return Status::Unauthenticated("contact token not recognised");
+    c.tenant_id = tenant->id;
+    c.contact_id = contact->id;
+    return Status::Ok();
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!authz.starts_with(kBearer)) {
+    return Status::Unauthenticated("send Authorization: Bearer <api key>");
+  }
+  auto key = ctx_.store->FindApiKeyBySecretHash(
+      crypto::Sha256Hex(authz.substr(kBearer.size())));
+  if (!key.ok()) {
+    if (key.status().code() == Code::kNotFound) {
+      return Status::Unauthenticated("API key not recognised (wrong or revoked)");
+    }
+    return key.status();
+  }
+  if (auth == Auth::kAdminKey && key->role != "admin") {
+    return Status::PermissionDenied("this needs an admin key");
+  }
+  c.tenant_id = key->tenant_id;
+  c.key = std::move(*key);
+  return Status::Ok();
+}
+
+asio::awaitable<Response> HttpApi::Handle(const Request& req) {
+  std::string_view target = req.target();
+  size_t qpos = target.find('?');
+  std::string_view path = target.substr(0, qpos);
+  auto segments = Segments(path);
+  bool path_known = false;
+  for (const Route& r : Routes()) {
+    std::vector<std::string> params;
+    if (!Match(r.pattern, segments, &params)) continue;
+    path_known = true;
+    if (r.method != req.method()) continue;
+    Call call{req, std::move(params),
+              ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1))};
+    if (Status s = Authenticate(r.auth, call); !s.ok()) co_return Error(s, req);
+    try {
+      co_return co_await (this->*r.handler)(call);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(path), e.what());
+      co_return Error(Status::Internal("unexpected error"), req);
+    }
+  }
+  if (path_known) {
+    Response res = JsonResponse(
+        http::status::method_not_allowed,
+        Json{{"error", {{"code", "method_not_allowed"},
+                        {"message", fmt::format("{} is not allowed on {}",
+                                                std::string(req.method_string()),
+                                                std::string(path))}}}},
+        req);
+    co_return res;
+  }
+  if (req.method() == http::verb::get && !ctx_.static_dir.empty() &&
+      !path.starts_with("/api/")) {
+    co_return StaticFile(req);
+  }
+  co_return Error(Status::NotFound(fmt::format("no route for {}", std::string(path))), req);
+}
+
+// ---- operations --------------------------------------------------------------
+
+asio::awaitable<Response> HttpApi::Healthz(Call& c) {
+  co_return JsonResponse(http::status::ok, Json{{"status", "ok"}}, c.req);
+}
+
+asio::awaitable<Response> HttpApi::Readyz(Call& c) {
+  if (ctx_.draining) co_return Error(Status::Unavailable("shutting down"), c.req);
+  if (auto n = ctx_.store->CountTenants(); !n.ok()) co_return Error(n.status(), c.req);
+  size_t depth = ctx_.store->QueueDepth();
+  if (depth * 10 >= ctx_.store_max_queue * 9) {
+    co_return Error(Status::Busy(fmt::format("store queue at {} of {}", depth,
+                                             ctx_.store_max_queue)),
+                    c.req);
+  }
+  co_return JsonResponse(http::status::ok, Json{{"status", "ready"}, {"store_queue", depth}},
+                         c.req);
+}
+
+asio::awaitable<Response> HttpApi::Metrics(Call& c) {
+  Response res{http::status::ok, c.req.version()};
+  res.set(http::field::content_type, "text/plain; version=0.0.4");
+  res.keep_alive(c.req.keep_alive());
+  res.body() = ctx_.metrics->Render();
+  res.prepare_payload();
+  co_return res;
+}
+
+asio::awaitable<Response> HttpApi::DebugFaults(Call& c) {
+  if (!ctx_.faults) co_return Error(Status::NotFound("no route for /debug/faults"), c.req);
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  if (auto it = body->find("fail_writes"); it != body->end() && it->is_boolean()) {
+    ctx_.faults->fail_writes = it->get<bool>();
+  }
+  if (auto it = body->find("fail_syncs"); it != body->end() && it->is_boolean()) {
+    ctx_.faults->fail_syncs = it->get<bool>();
+  }
+  spdlog::warn("fault injection: fail_writes={} fail_syncs={}", ctx_.faults->fail_writes.load(),
+               ctx_.faults->fail_syncs.load());
+  co_return JsonResponse(http::status::ok,
+                         Json{{"fail_writes", ctx_.faults->fail_writes.load()},
+                              {"fail_syncs", ctx_.faults->fail_syncs.load()}},
+                         c.req);
+}
+
+// ---- tenants and keys --------------------------------------------------------
+
+asio::awaitable<Response> HttpApi::Bootstrap(Call& c) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto token = RequiredString(*body, "token", 200);
+  if (!token.ok()) co_return Error(token.status(), c.req);
+  auto tenants = ctx_.store->CountTenants();
+  if (!tenants.ok()) co_return Error(tenants.status(), c.req);
+  if (*tenants > 0) co_return Error(Status::AlreadyExists("kefu is already bootstrapped"), c.req);
+  auto expected = ctx_.store->GetSetting("bootstrap_token_sha256");
+  if (!expected.ok() || !crypto::ConstantTimeEquals(*expected, crypto::Sha256Hex(*token))) {
+    co_return Error(Status::Unauthenticated("wrong bootstrap token"), c.req);
+  }
+  auto tenant_name = RequiredString(*body, "tenant_name", 200);
+  auto email = RequiredString(*body, "admin_email", 320);
+  auto password = RequiredString(*body, "admin_password", 1024);
+  for (const Status& s : {tenant_name.status(), email.status(), password.status()}) {
+    if (!s.ok()) co_return Error(s, c.req);
+  }
+  if (password->size() < 8) {
+    co_return Error(Status::InvalidArgument("\"admin_password\" needs at least 8 characters"),
+                    c.req);
+  }
+  std::string pw = *password;
+  auto hash_password = [this, pw](auto cb) { jobs_.Post([pw, cb] { cb(crypto::HashPassword(pw)); }); };
+  auto hash = co_await AwaitResult<std::string>(std::move(hash_password));
+  if (!hash.ok()) co_return Error(hash.status(), c.req);
+
+  store::NewTenant t{*tenant_name, crypto::RandomToken("pk_"),
+                     OptionalString(*body, "default_language", "zh-CN")};
+  store::NewUser admin{0, *email, "Admin", "admin", *hash};
+  std::string secret = crypto::RandomToken("kf_");
+  store::NewApiKey key{0, "bootstrap", secret.substr(0, kApiKeyPrefixLen), "admin",
+                       crypto::Sha256Hex(secret)};
+  auto bootstrap = [&](auto cb) {
+    ctx_.store->Bootstrap(std::move(t), std::move(admin), std::move(key), cb);
+  };
+  auto r = co_await AwaitResult<store::BootstrapResult>(std::move(bootstrap));
+  if (!r.ok()) co_return Error(r.status(), c.req);
+  spdlog::info("bootstrapped tenant={} admin={}", r->tenant.id, r->admin.email);
+  co_return JsonResponse(
+      http::status::created,
+      Json{{"tenant",
+            {{"id", r->tenant.id},
+             {"name", r->tenant.name},
+             {"public_key", r->tenant.public_key},
+             {"default_language", r->tenant.default_language}}},
+           {"admin", {{"id", r->admin.id}, {"email", r->admin.email}}},
+           {"api_key", {{"id", r->api_key.id}, {"prefix", r->api_key.prefix}, {"secret", secret}}}},
+      c.req);
+}
+
+asio::awaitable<Response> HttpApi::CreateApiKey(Call& c) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto name = RequiredString(*body, "name", 200);
+  if (!name.ok()) co_return Error(name.status(), c.req);
+  std::string role = OptionalString(*body, "role", "agent");
+  if (role != "admin" && role != "supervisor" && role != "agent") {
+    co_return Error(Status::InvalidArgument("\"role\" must be admin, supervisor or agent"), c.req);
+  }
+  std::string secret = crypto::RandomToken("kf_");
+  store::NewApiKey key{c.tenant_id, *name, secret.substr(0, kApiKeyPrefixLen), role,
+                       crypto::Sha256Hex(secret)};
+  auto create_key = [&](auto cb) { ctx_.store->CreateApiKey(std::move(key), cb); };
+  auto r = co_await AwaitResult<store::ApiKey>(std::move(create_key));
+  if (!r.ok()) co_return Error(r.status(), c.req);
+  Json j = ApiKeyView(*r);
+  j["secret"] = secret;
+  co_return JsonResponse(http::status::created, j, c.req);
+}
+
+asio::awaitable<Response> HttpApi::ListApiKeys(Call& c) {
+  auto keys = ctx_.store->ListApiKeys(c.tenant_id);
+  if (!keys.ok()) co_return Error(keys.status(), c.req);
+  Json list = Json::array();
+  for (const auto& k : *keys) list.push_back(ApiKeyView(k));
+  co_return JsonResponse(http::status::ok, Json{{"api_keys", list}}, c.req);
+}
+
+asio::awaitable<Response> HttpApi::RevokeApiKey(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id) co_return Error(Status::InvalidArgument("key id must be an integer"), c.req);
+  auto revoke = [&](auto cb) { ctx_.store->RevokeApiKey(c.tenant_id, *id, cb); };
+  Status s = co_await AwaitStatus(std::move(revoke));
+  if (!s.ok()) co_return Error(s, c.req);
+  co_return JsonResponse(http::status::ok, Json{{"revoked", *id}}, c.req);
+}
+
+// ---- conversations -----------------------------------------------------------
+
+asio::awaitable<Response> HttpApi::ListConversations(Call& c) {
+  store::ConversationQuery q;
+  if (auto it = c.query.find("status"); it != c.query.end() && !it->second.empty()) {
+    q.status = it->second;
+  }
+  if (auto it = c.query.find("limit"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 1 || *v > 200) {
+      co_return Error(Status::InvalidArgument("limit must be 1..200"), c.req);
+    }
+    q.limit = static_cast<int>(*v);
+  }
+  if (auto it = c.query.find("before"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 0) co_return Error(Status::InvalidArgument("before must be an id"), c.req);
+    q.before_id = *v;
+  }
+  auto list = ctx_.store->ListConversations(c.tenant_id, q);
+  if (!list.ok()) co_return Error(list.status(), c.req);
+  Json out = Json::array();
+  for (const auto& conv : *list) out.push_back(ConversationView(conv));
+  Json next = nullptr;
+  if (static_cast<int>(list->size()) == q.limit) next = list->back().id;
+  co_return JsonResponse(http::status::ok, Json{{"conversations", out}, {"next_before", next}},
+                         c.req);
+}
+
+asio::awaitable<Response> HttpApi::GetConversation(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id) co_return Error(Status::NotFound("no such conversation"), c.req);
+  auto conv = ctx_.store->GetConversation(c.tenant_id, *id);
+  if (!conv.ok()) co_return Error(conv.status(), c.req);
+  co_return JsonResponse(http::status::ok, ConversationView(*conv), c.req);
+}
+
+asio::awaitable<Response> HttpApi::ListMessages(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id) co_return Error(Status::NotFound("no such conversation"), c.req);
+  int64_t after = 0;
+  int limit = 200;
+  if (auto it = c.query.find("after_seq"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 0) co_return Error(Status::InvalidArgument("after_seq must be >= 0"), c.req);
+    after = *v;
+  }
+  if (auto it = c.query.find("limit"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 1 || *v > 1000) {
+      co_return Error(Status::InvalidArgument("limit must be 1..1000"), c.req);
+    }
+    limit = static_cast<int>(*v);
+  }
+  auto conv = ctx_.store->GetConversation(c.tenant_id, *id);
+  if (!conv.ok()) co_return Error(conv.status(), c.req);
+  auto msgs = ctx_.store->ReadMessages(c.tenant_id, *id, after, limit);
+  if (!msgs.ok()) co_return Error(msgs.status(), c.req);
+  Json out = Json::array();
+  for (const auto& m : *msgs) out.push_back(MessageView(m));
+  co_return JsonResponse(http::status::ok,
+                         Json{{"conversation", *id}, {"last_seq", conv->last_seq},
+                              {"messages", out}},
+                         c.req);
+}
+
+asio::awaitable<Response> HttpApi::PostMessage(Call& c) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto contact_it = body->find("contact");
+  if (contact_it == body->end() || !contact_it->is_object()) {
+    co_return Error(Status::InvalidArgument("\"contact\" must be an object with \"external_id\""),
+                    c.req);
+  }
+  auto external_id = RequiredString(*contact_it, "external_id", 128);
+  auto client_id = RequiredString(*body, "client_id", 64);
+  auto text = RequiredString(*body, "text", 4 * ctx_.limits.max_text_chars);
+  for (const Status& s : {external_id.status(), client_id.status(), text.status()}) {
+    if (!s.ok()) co_return Error(s, c.req);
+  }
+  if (ctx_.draining) co_return Error(Status::Unavailable("shutting down"), c.req);
+
+  store::NewContact nc{c.tenant_id, *external_id, OptionalString(*contact_it, "name"),
+                       OptionalString(*contact_it, "language"), ""};
+  auto create_contact = [&](auto cb) { ctx_.store->CreateContact(std::move(nc), cb); };
+  auto contact = co_await AwaitResult<store::Contact>(std::move(create_contact));
+  if (!contact.ok()) co_return Error(contact.status(), c.req);
+  auto conv = ctx_.store->FindOpenConversation(c.tenant_id, contact->id, "api");
+  if (!conv.ok() && conv.status().code() == Code::kNotFound) {
+    store::NewConversation ncv{c.tenant_id, contact->id, "api", contact->language};
+    auto create_conversation = [&](auto cb) { ctx_.store->CreateConversation(std::move(ncv), cb); };
+    conv = co_await AwaitResult<store::Conversation>(std::move(create_conversation));
+  }
+  if (!conv.ok()) co_return Error(conv.status(), c.req);
+
+  conversation::Inbound in;
+  in.tenant_id = c.tenant_id;
+  in.conversation_id = conv->id;
+  in.contact_id = contact->id;
+  in.client_id = *client_id;
+  in.text = *text;
+  in.bot_mode = conv->status == "bot";
+  auto receive = [&](auto cb) { ctx_.conversations->Receive(std::move(in), cb); };
+  auto r = co_await AwaitResult<store::AppendResult>(std::move(receive));
+  if (!r.ok()) co_return Error(r.status(), c.req);
+  co_return JsonResponse(r->duplicate ? http::status::ok : http::status::created,
+                         Json{{"conversation_id", conv->id},
+                              {"contact_id", contact->id},
+                              {"seq", r->seq},
+                              {"duplicate", r->duplicate}},
+                         c.req);
+}
+
+// ---- uploads -----------------------------------------------------------------
+
+asio::awaitable<Response> HttpApi::CreateUpload(Call& c) {
+  const std::string& bytes = c.req.body();
+  if (bytes.empty()) co_return Error(Status::InvalidArgument("empty upload"), c.req);
+  std::string type = SniffContentType(bytes);
+  if (type.empty()) {
+    co_return Error(Status::UnsupportedMediaType(
+                        "only PNG, JPEG, GIF, WebP images and PDF documents are accepted"),
+                    c.req);
+  }
+  auto saved = SaveUpload(ctx_.data_dir, bytes);
+  if (!saved.ok()) co_return Error(saved.status(), c.req);
+  store::NewUpload nu{c.tenant_id, saved->sha256, type, static_cast<int64_t>(bytes.size()),
+                      saved->relative_path};
+  auto create_upload = [&](auto cb) { ctx_.store->CreateUpload(std::move(nu), cb); };
+  auto up = co_await AwaitResult<store::Upload>(std::move(create_upload));
+  if (!up.ok()) co_return Error(up.status(), c.req);
+  co_return JsonResponse(http::status::created,
+                         Json{{"id", up->id},
+                              {"content_type", up->content_type},
+                              {"size", up->size},
+                              {"sha256", up->sha256}},
+                         c.req);
+}
+
+asio::awaitable<Response> HttpApi::GetUpload(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id) co_return Error(Status::NotFound("no such upload"), c.req);
+  auto up = ctx_.store->GetUpload(c.tenant_id, *id);
+  if (!up.ok()) co_return Error(up.status(), c.req);
+  auto bytes = ReadUpload(ctx_.data_dir, up->path);
+  if (!bytes.ok()) co_return Error(bytes.status(), c.req);
+  Response res{http::status::ok, c.req.version()};
+  res.set(http::field::content_type, up->content_type);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set(http::field::content_disposition, "inline");
+  res.keep_alive(c.req.keep_alive());
+  res.body() = std::move(*bytes);
+  res.prepare_payload();
+  co_return res;
+}
+
+// ---- static files ------------------------------------------------------------
+
+Response HttpApi::StaticFile(const Request& req) {
+  std::string_view target = req.target();
+  std::string path(target.substr(0, target.find('?')));
+  if (path.empty() || path.back() == '/') path += "index.html";
+  if (path.find("..") != std::string::npos) {
+    return Error(Status::NotFound("no such file"), req);
+  }
+  fs::path file = fs::path(ctx_.static_dir) / path.substr(1);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error(Status::NotFound("no such file"), req);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  static const std::map<std::string, std::string> kTypes = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+      {".png", "image/png"},                 {".json", "application/json"},
+      {".ico", "image/x-icon"}};
+  auto type = kTypes.find(file.extension().string());
+  Response res{http::status::ok, req.version()};
+  res.set(http::field::content_type,
+          type == kTypes.end() ? "application/octet-stream" : type->second);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace kefu::server

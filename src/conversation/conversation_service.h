@@ -1,0 +1,71 @@
+// ConversationService: the one way messages enter a conversation. A channel
+// adapter (widget, REST, WeChat…) calls Receive; the service persists the
+// message (idempotent on client_id), acknowledges it once durable, publishes
+// it on the bus and asks the responder for replies, which it stores and
+// publishes the same way. Stored-but-unanswered messages are answered after
+// a restart (Recover).
+//
+// Thread-safety: thread-safe. Callbacks run on the store's writer thread:
+// keep them short and post real work elsewhere.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "bus/bus.h"
+#include "conversation/responder.h"
+#include "core/clock.h"
+#include "core/executor.h"
+#include "core/metrics.h"
+#include "store/store.h"
+
+namespace kefu::conversation {
+
+struct Inbound {
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int64_t contact_id = 0;
+  std::string client_id;  // idempotency key; may be empty
+  std::string text;
+  std::string attachments_json = "[]";
+  uint64_t origin = 0;    // the widget session, for its ack; 0 for none
+  bool bot_mode = true;   // the bot answers (the conversation's status is "bot")
+};
+
+struct Deps {
+  store::Store* store = nullptr;
+  bus::Bus* bus = nullptr;
+  Responder* responder = nullptr;
+  Executor* executor = nullptr;
+  Clock* clock = nullptr;
+  metrics::Registry* metrics = nullptr;
+};
+
+class ConversationService {
+ public:
+  explicit ConversationService(Deps deps) : d_(deps) {}
+
+  // Persist → done(result) → publish → respond. On success with
+  // duplicate=false the message was new and has been published with
+  // `origin`; duplicate=true means it was stored before (nothing new
+  // published). Errors: Busy (shed load), IoError, NotFound.
+  void Receive(Inbound in, store::Callback<store::AppendResult> done);
+
+  // Answers every stored customer message that has no reply yet (after a
+  // crash between storing and answering). Returns how many were resumed.
+  Result<int> Recover();
+
+  // Replies being produced or stored right now (for graceful shutdown).
+  int64_t RepliesInFlight() const { return replies_in_flight_.load(); }
+
+ private:
+  void Answer(store::Conversation conversation, store::Message message);
+  void StoreReplies(const store::Message& question, std::vector<Reply> replies);
+  void Publish(const store::NewMessage& m, const store::AppendResult& r, uint64_t origin);
+
+  Deps d_;
+  std::atomic<int64_t> replies_in_flight_{0};
+};
+
+}  // namespace kefu::conversation

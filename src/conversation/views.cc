@@ -1,0 +1,29 @@
+#include "conversation/views.h"
+
+namespace kefu::conversation {
+
+Json MessageView(const store::Message& m) {
+  Json j{{"id", m.id},
+         {"conversation", m.conversation_id},
+         {"seq", m.seq},
+         {"sender", store::SenderName(m.sender)},
+         {"text", m.text},
+         {"created_at", m.created_at}};
+  Json attachments = Json::parse(m.attachments_json, nullptr, false);
+  j["attachments"] = attachments.is_array() ? attachments : Json::array();
+  if (!m.client_id.empty() && m.sender == store::Sender::kContact) j["client_id"] = m.client_id;
+  return j;
+}
+
+Json ConversationView(const store::Conversation& c) {
+  return Json{{"id", c.id},
+              {"contact_id", c.contact_id},
+              {"channel", c.channel},
+              {"status", c.status},
+              {"language", c.language},
+              {"last_seq", c.last_seq},
+              {"created_at", c.created_at},
+              {"updated_at", c.updated_at}};
+}
+
+}  // namespace kefu::conversation

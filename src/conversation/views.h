@@ -1,0 +1,15 @@
+// JSON views of stored rows, as the REST API and the widget protocol show them
+// (docs/protocol.md). One place, so every channel shows the same fields.
+#pragma once
+
+#include "core/json.h"
+#include "store/store.h"
+
+namespace kefu::conversation {
+
+// {id, conversation, seq, sender, text, attachments, created_at, client_id?}
+Json MessageView(const store::Message& m);
+// {id, contact_id, channel, status, language, last_seq, created_at, updated_at}
+Json ConversationView(const store::Conversation& c);
+
+}  // namespace kefu::conversation

@@ -1,0 +1,69 @@
+// The HTTP API: one route table (method, path pattern, who may call it) and a
+// handler per route, each a coroutine from request to response, testable
+// without a socket. Errors are JSON {"error":{"code","message"}} with the
+// status of their code (core/status.h).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <string>
+#include <vector>
+
+#include "core/executor.h"
+#include "server/context.h"
+
+namespace kefu::server {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// Answer with a JSON error.
+Response ErrorResponse(const Status& s, unsigned version = 11, bool keep_alive = true);
+
+class HttpApi {
+ public:
+  // `jobs` runs slow CPU work (password hashing). Both outlive the API.
+  HttpApi(Context& ctx, Executor& jobs) : ctx_(ctx), jobs_(jobs) {}
+
+  // REQUIRES: the body respected the route's limit (BodyLimit).
+  boost::asio::awaitable<Response> Handle(const Request& req);
+
+  // The body limit for a request target (uploads are bigger).
+  size_t BodyLimit(std::string_view target) const;
+
+ private:
+  struct Call;
+  enum class Auth { kNone, kAnyKey, kAdminKey, kKeyOrWidget };
+  using Handler = boost::asio::awaitable<Response> (HttpApi::*)(Call&);
+  struct Route {
+    http::verb method;
+    std::string_view pattern;  // "/api/v1/conversations/{}": {} is one segment
+    Auth auth;
+    Handler handler;
+  };
+  static const std::vector<Route>& Routes();
+
+  boost::asio::awaitable<Response> Healthz(Call& c);
+  boost::asio::awaitable<Response> Readyz(Call& c);
+  boost::asio::awaitable<Response> Metrics(Call& c);
+  boost::asio::awaitable<Response> DebugFaults(Call& c);
+  boost::asio::awaitable<Response> Bootstrap(Call& c);
+  boost::asio::awaitable<Response> CreateApiKey(Call& c);
+  boost::asio::awaitable<Response> ListApiKeys(Call& c);
+  boost::asio::awaitable<Response> RevokeApiKey(Call& c);
+  boost::asio::awaitable<Response> ListConversations(Call& c);
+  boost::asio::awaitable<Response> GetConversation(Call& c);
+  boost::asio::awaitable<Response> ListMessages(Call& c);
+  boost::asio::awaitable<Response> PostMessage(Call& c);
+  boost::asio::awaitable<Response> CreateUpload(Call& c);
+  boost::asio::awaitable<Response> GetUpload(Call& c);
+
+  Status Authenticate(Auth auth, Call& c);
+  Response StaticFile(const Request& req);
+
+  Context& ctx_;
+  Executor& jobs_;
+};
+
+}  // namespace kefu::server
