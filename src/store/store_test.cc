@@ -83,8 +83,7 @@ TEST_F(StoreTest, AppendAssignsGapFreeSeqs) {
   auto m2 = store_->GetMessage(s.tenant.id, s.conversation.id, 2);
   ASSERT_TRUE(m2.ok());
   EXPECT_EQ(m2->client_id, "c2");
-  EXPECT_EQ(store_->GetMessage(s.tenant.id, s.conversation.id, 4).status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(store_->GetMessage(s.tenant.id, s.conversation.id, 4).status().code(), Code::kNotFound);
 }
 
 TEST_F(StoreTest, DuplicateClientIdReturnsTheSameSeq) {
@@ -159,8 +158,9 @@ TEST_F(StoreTest, TenantsAreIsolated) {
   EXPECT_EQ(Append(*store_, m).status().code(), Code::kNotFound);
   m.client_id = "new";
   EXPECT_EQ(Append(*store_, m).status().code(), Code::kNotFound);
-  auto conv = Wait<Conversation>(
-      [&](auto cb) { store_->CreateConversation({ta, b.contact.id, "widget", ""}, cb); });
+  auto conv = Wait<Conversation>([&](auto cb) {
+    store_->CreateConversation({ta, b.contact.id, "widget", ""}, cb);
+  });
   EXPECT_EQ(conv.status().code(), Code::kNotFound);
   auto lst = store_->ListConversations(ta, {});
   ASSERT_TRUE(lst.ok());
@@ -276,15 +276,15 @@ TEST_F(StoreTest, RejectsBadInputWithoutCrashing) {
   };
   const Case cases[] = {
       {"no tenant", [](NewMessage& m) { m.tenant_id = 0; }, Code::kInvalidArgument},
-      {"no conversation", [](NewMessage& m) { m.conversation_id = -1; },
-       Code::kInvalidArgument},
+      {"no conversation", [](NewMessage& m) { m.conversation_id = -1; }, Code::kInvalidArgument},
       {"bad sender", [](NewMessage& m) { m.sender = static_cast<Sender>(42); },
        Code::kInvalidArgument},
       {"event payload not an object",
-       [](NewMessage& m) { m.events.push_back({"message.created", "[1"}); },
+       [](NewMessage& m) {
+         m.events.push_back({"message.created", "[1"});
+       },
        Code::kInvalidArgument},
-      {"unknown conversation", [](NewMessage& m) { m.conversation_id = 12345; },
-       Code::kNotFound},
+      {"unknown conversation", [](NewMessage& m) { m.conversation_id = 12345; }, Code::kNotFound},
   };
   for (const Case& c : cases) {
     NewMessage m = Msg(s, std::string("bad-") + c.name);
@@ -355,9 +355,8 @@ TEST_F(StoreTest, EventsOutboxAndPendingRepliesAreWrittenWithTheMessage) {
                 store_->MarkAnswered(t + 1, s.conversation.id, r2->seq, cb);
               }).ok());
   EXPECT_EQ(store_->ListPendingReplies(10)->size(), 1u);
-  EXPECT_TRUE(WaitStatus([&](auto cb) {
-                store_->MarkAnswered(t, s.conversation.id, r2->seq, cb);
-              }).ok());
+  EXPECT_TRUE(
+      WaitStatus([&](auto cb) { store_->MarkAnswered(t, s.conversation.id, r2->seq, cb); }).ok());
   EXPECT_EQ(store_->ListPendingReplies(10)->size(), 0u);
   EXPECT_EQ(store_->ListEvents(t, (*events)[0].id, 10)->size(), 0u);
 }
@@ -425,8 +424,7 @@ TEST_F(StoreTest, RevokedApiKeysAreNotFound) {
   });
   ASSERT_TRUE(k.ok());
   ASSERT_TRUE(store_->FindApiKeyBySecretHash("h2").ok());
-  EXPECT_EQ(WaitStatus([&](auto cb) { store_->RevokeApiKey(s.tenant.id + 1, k->id, cb); })
-                .code(),
+  EXPECT_EQ(WaitStatus([&](auto cb) { store_->RevokeApiKey(s.tenant.id + 1, k->id, cb); }).code(),
             Code::kNotFound);
   ASSERT_TRUE(store_->FindApiKeyBySecretHash("h2").ok());
   ASSERT_TRUE(WaitStatus([&](auto cb) { store_->RevokeApiKey(s.tenant.id, k->id, cb); }).ok());
@@ -441,23 +439,24 @@ TEST_F(StoreTest, UserEmailsAreUniquePerTenant) {
   Seeded a = Seed(*store_, "a");
   Seeded b = Seed(*store_, "b");
   auto create = [&](int64_t tenant, const char* email) {
-    return Wait<User>(
-        [&](auto cb) { store_->CreateUser({tenant, email, "Bo", "agent", "$h"}, cb); });
+    return Wait<User>([&](auto cb) {
+      store_->CreateUser({tenant, email, "Bo", "agent", "$h"}, cb);
+    });
   };
   ASSERT_TRUE(create(a.tenant.id, "bo@x.test").ok());
   EXPECT_EQ(create(a.tenant.id, "bo@x.test").status().code(), Code::kAlreadyExists);
   EXPECT_TRUE(create(b.tenant.id, "bo@x.test").ok());
   EXPECT_EQ(create(999, "bo@x.test").status().code(), Code::kNotFound);
-  EXPECT_EQ(store_->FindUserByEmail(a.tenant.id, "nobody@x.test").status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(store_->FindUserByEmail(a.tenant.id, "nobody@x.test").status().code(), Code::kNotFound);
 }
 
 TEST_F(StoreTest, ContactsByExternalIdAndToken) {
   Seeded a = Seed(*store_, "a");
   Seeded b = Seed(*store_, "b");
   auto create = [&](int64_t tenant, const char* ext, const char* token) {
-    return Wait<Contact>(
-        [&](auto cb) { store_->CreateContact({tenant, ext, "Cy", "zh-CN", token}, cb); });
+    return Wait<Contact>([&](auto cb) {
+      store_->CreateContact({tenant, ext, "Cy", "zh-CN", token}, cb);
+    });
   };
   auto c1 = create(a.tenant.id, "crm-1", "tok1");
   ASSERT_TRUE(c1.ok());
@@ -473,8 +472,7 @@ TEST_F(StoreTest, ContactsByExternalIdAndToken) {
   EXPECT_NE(anon1->id, anon2->id);
   EXPECT_EQ(store_->FindContactByExternalId(a.tenant.id, "crm-1")->id, c1->id);
   EXPECT_EQ(store_->FindContactByTokenHash(a.tenant.id, "tok1")->id, c1->id);
-  EXPECT_EQ(store_->FindContactByTokenHash(b.tenant.id, "tok1").status().code(),
-            Code::kNotFound);
+  EXPECT_EQ(store_->FindContactByTokenHash(b.tenant.id, "tok1").status().code(), Code::kNotFound);
   EXPECT_EQ(store_->FindContactByExternalId(a.tenant.id, "").status().code(), Code::kNotFound);
 }
 

@@ -98,8 +98,9 @@ inline Seeded Seed(Store& s, const std::string& name) {
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   if (!c.ok()) return out;
   out.contact = *c;
-  auto conv = Wait<Conversation>(
-      [&](auto cb) { s.CreateConversation({t->id, c->id, "widget", "en"}, cb); });
+  auto conv = Wait<Conversation>([&](auto cb) {
+    s.CreateConversation({t->id, c->id, "widget", "en"}, cb);
+  });
   EXPECT_TRUE(conv.ok()) << conv.status().ToString();
   if (conv.ok()) out.conversation = *conv;
   return out;

@@ -31,9 +31,9 @@ Registry& Reg() {
 
 // A file opened through the faulty VFS: our header, then the real file.
 struct FaultyFile {
-  sqlite3_file base;        // must be first: SQLite sees this
-  FaultInjector* faults;    // may be null: behaves like the real file
-  sqlite3_file* real;       // points just after this struct
+  sqlite3_file base;      // must be first: SQLite sees this
+  FaultInjector* faults;  // may be null: behaves like the real file
+  sqlite3_file* real;     // points just after this struct
 };
 
 sqlite3_file* Real(sqlite3_file* f) { return reinterpret_cast<FaultyFile*>(f)->real; }
@@ -115,9 +115,24 @@ int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
 }
 
 const sqlite3_io_methods kIoMethods = {
-    3,         Close,       Read,     Write,      Truncate,          Sync,
-    FileSize,  Lock,        Unlock,   CheckReservedLock, FileControl, SectorSize,
-    DeviceCharacteristics, ShmMap, ShmLock, ShmBarrier, ShmUnmap, Fetch,
+    3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
     Unfetch,
 };
 

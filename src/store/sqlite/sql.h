@@ -66,8 +66,8 @@ inline Status SqlError(sqlite3* db, int rc, std::string_view what) {
 class Stmt {
  public:
   Stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
-  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(std::exchange(o.s_, nullptr)), next_(o.next_),
-                            bind_rc_(o.bind_rc_) {}
+  Stmt(Stmt&& o) noexcept
+      : db_(o.db_), s_(std::exchange(o.s_, nullptr)), next_(o.next_), bind_rc_(o.bind_rc_) {}
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt& operator=(Stmt&&) = delete;
@@ -81,8 +81,8 @@ class Stmt {
   Stmt& Bind(int64_t v) { return Check(sqlite3_bind_int64(s_, ++next_, v)); }
   Stmt& Bind(int v) { return Bind(static_cast<int64_t>(v)); }
   Stmt& Bind(std::string_view v) {
-    return Check(sqlite3_bind_text64(s_, ++next_, v.data(), v.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8));
+    return Check(
+        sqlite3_bind_text64(s_, ++next_, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   }
   Stmt& Bind(const std::string& v) { return Bind(std::string_view(v)); }
   Stmt& Bind(const char* v) { return Bind(std::string_view(v)); }
@@ -161,6 +161,8 @@ class Conn {
 
   // The cached statement for `sql` (compiled on first use).
   // REQUIRES: `sql` is static text; values are bound, never spliced in.
+  // REQUIRES: the previous Stmt for the same `sql` is destroyed (the cache
+  // holds one compiled statement per text).
   Result<Stmt> Prepare(const char* sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {

@@ -27,7 +27,7 @@ namespace {
 #define KEFU_CONTACT_COLS "id, tenant_id, external_id, name, language, created_at"
 #define KEFU_CONV_COLS \
   "id, tenant_id, contact_id, channel, status, language, last_seq, created_at, updated_at"
-#define KEFU_MSG_COLS                                                                    \
+#define KEFU_MSG_COLS                                                         \
   "id, tenant_id, conversation_id, seq, sender, sender_id, client_id, text, " \
   "attachments_json, payload_json, created_at"
 #define KEFU_EVENT_COLS "id, tenant_id, conversation_id, type, payload_json, created_at"
@@ -70,8 +70,8 @@ Event EventRow(const Stmt& q) {
   return Event{q.Int(0), q.Int(1), q.Int(2), q.Text(3), q.Text(4), q.Int(5)};
 }
 OutboxItem OutboxRow(const Stmt& q) {
-  return OutboxItem{q.Int(0), q.Int(1), q.Text(2), q.Text(3),
-                    q.Text(4), static_cast<int>(q.Int(5)), q.Int(6), q.Int(7)};
+  return OutboxItem{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), static_cast<int>(q.Int(5)),
+                    q.Int(6), q.Int(7)};
 }
 Upload UploadRow(const Stmt& q) {
   return Upload{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Int(6)};
@@ -102,7 +102,8 @@ auto Many(Stmt& q, RowFn row) -> Result<std::vector<decltype(row(q))>> {
 // SQLite treats a negative LIMIT as "no limit": never pass one.
 int ClampLimit(int limit) { return std::max(limit, 0); }
 
-#define KEFU_PREPARE(var, conn, sql)       \
+// Declares `Stmt& var` for `sql` on `conn`, or returns the prepare error.
+#define KEFU_PREPARE(var, conn, sql)          \
   Result<Stmt> var##_r = (conn).Prepare(sql); \
   if (!var##_r.ok()) return var##_r.status(); \
   Stmt& var = *var##_r
@@ -126,9 +127,13 @@ Result<User> InsertUser(Conn& c, int64_t now, const NewUser& u) {
   KEFU_PREPARE(q, c,
                "INSERT INTO users(tenant_id, email, name, role, password_hash, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?)");
-  Status s =
-      q.Bind(u.tenant_id).Bind(u.email).Bind(u.name).Bind(u.role).Bind(u.password_hash)
-          .Bind(now).Exec();
+  Status s = q.Bind(u.tenant_id)
+                 .Bind(u.email)
+                 .Bind(u.name)
+                 .Bind(u.role)
+                 .Bind(u.password_hash)
+                 .Bind(now)
+                 .Exec();
   if (s.code() == Code::kAlreadyExists) return Status::AlreadyExists("email already in use");
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
@@ -140,8 +145,13 @@ Result<ApiKey> InsertApiKey(Conn& c, int64_t now, const NewApiKey& k) {
   KEFU_PREPARE(q, c,
                "INSERT INTO api_keys(tenant_id, name, prefix, role, secret_sha256, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?)");
-  Status s = q.Bind(k.tenant_id).Bind(k.name).Bind(k.prefix).Bind(k.role).Bind(k.secret_sha256)
-                 .Bind(now).Exec();
+  Status s = q.Bind(k.tenant_id)
+                 .Bind(k.name)
+                 .Bind(k.prefix)
+                 .Bind(k.role)
+                 .Bind(k.secret_sha256)
+                 .Bind(now)
+                 .Exec();
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
   return ApiKey{c.LastInsertId(), k.tenant_id, k.name, k.prefix, k.role, now, std::nullopt};
@@ -180,7 +190,8 @@ Status DoRevokeApiKey(Conn& c, int64_t now, int64_t tenant_id, int64_t id) {
 Result<Contact> FindContactByExternal(Conn& c, int64_t tenant_id, const std::string& ext) {
   // The `external_id <> ''` term lets SQLite use the partial unique index.
   KEFU_PREPARE(q, c,
-               "SELECT " KEFU_CONTACT_COLS " FROM contacts "
+               "SELECT " KEFU_CONTACT_COLS
+               " FROM contacts "
                "WHERE tenant_id = ? AND external_id = ? AND external_id <> ''");
   q.Bind(tenant_id).Bind(ext);
   return One(q, ContactRow, "contact");
@@ -194,8 +205,13 @@ Result<Contact> InsertContact(Conn& c, int64_t now, const NewContact& n) {
   KEFU_PREPARE(q, c,
                "INSERT INTO contacts(tenant_id, external_id, name, language, token_sha256, "
                "created_at) VALUES (?, ?, ?, ?, ?, ?)");
-  Status s = q.Bind(n.tenant_id).Bind(n.external_id).Bind(n.name).Bind(n.language)
-                 .Bind(n.token_sha256).Bind(now).Exec();
+  Status s = q.Bind(n.tenant_id)
+                 .Bind(n.external_id)
+                 .Bind(n.name)
+                 .Bind(n.language)
+                 .Bind(n.token_sha256)
+                 .Bind(now)
+                 .Exec();
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
   return Contact{c.LastInsertId(), n.tenant_id, n.external_id, n.name, n.language, now};
@@ -209,9 +225,13 @@ Result<Conversation> InsertConversation(Conn& c, int64_t now, const NewConversat
   KEFU_PREPARE(q, c,
                "INSERT INTO conversations(tenant_id, contact_id, channel, status, language, "
                "last_seq, created_at, updated_at) VALUES (?, ?, ?, 'bot', ?, 0, ?, ?)");
-  Status s =
-      q.Bind(n.tenant_id).Bind(n.contact_id).Bind(n.channel).Bind(n.language).Bind(now)
-          .Bind(now).Exec();
+  Status s = q.Bind(n.tenant_id)
+                 .Bind(n.contact_id)
+                 .Bind(n.channel)
+                 .Bind(n.language)
+                 .Bind(now)
+                 .Bind(now)
+                 .Exec();
   if (!s.ok()) return s;
   return Conversation{c.LastInsertId(), n.tenant_id, n.contact_id, n.channel, "bot",
                       n.language,       0,           now,          now};
@@ -221,8 +241,13 @@ Result<Upload> InsertUpload(Conn& c, int64_t now, const NewUpload& u) {
   KEFU_PREPARE(q, c,
                "INSERT INTO uploads(tenant_id, sha256, content_type, size, path, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?)");
-  Status s = q.Bind(u.tenant_id).Bind(u.sha256).Bind(u.content_type).Bind(u.size).Bind(u.path)
-                 .Bind(now).Exec();
+  Status s = q.Bind(u.tenant_id)
+                 .Bind(u.sha256)
+                 .Bind(u.content_type)
+                 .Bind(u.size)
+                 .Bind(u.path)
+                 .Bind(now)
+                 .Exec();
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
   return Upload{c.LastInsertId(), u.tenant_id, u.sha256, u.content_type, u.size, u.path, now};
@@ -265,8 +290,12 @@ Result<AppendResult> FindDuplicate(Conn& c, const NewMessage& m) {
                "SELECT id, seq, created_at FROM messages WHERE conversation_id = ? "
                "AND client_id = ? AND client_id <> '' AND tenant_id = ?");
   q.Bind(m.conversation_id).Bind(m.client_id).Bind(m.tenant_id);
-  return One(q, [](const Stmt& s) { return AppendResult{s.Int(0), s.Int(1), true, s.Int(2)}; },
-             "message");
+  return One(
+      q,
+      [](const Stmt& s) {
+        return AppendResult{s.Int(0), s.Int(1), true, s.Int(2)};
+      },
+      "message");
 }
 
 // Bumps the conversation's last_seq and returns the new seq.
@@ -275,12 +304,15 @@ Result<int64_t> NextSeq(Conn& c, const NewMessage& m, int64_t now) {
                "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? "
                "WHERE id = ? AND tenant_id = ? RETURNING last_seq");
   q.Bind(now).Bind(m.conversation_id).Bind(m.tenant_id);
-  return One(q, [](const Stmt& s) { return s.Int(0); }, "conversation");
+  return One(
+      q, [](const Stmt& s) { return s.Int(0); }, "conversation");
 }
 
 Status InsertEvents(Conn& c, const NewMessage& m, const AppendResult& r) {
   for (const NewEvent& e : m.events) {
-    Json payload = Json::parse(e.payload_json, nullptr, /*allow_exceptions=*/false);
+    Json payload = e.payload_json.empty()
+                       ? Json::object()
+                       : Json::parse(e.payload_json, nullptr, /*allow_exceptions=*/false);
     if (!payload.is_object()) {
       return Status::InvalidArgument("event payload is not a JSON object: " + e.type);
     }
@@ -289,8 +321,12 @@ Status InsertEvents(Conn& c, const NewMessage& m, const AppendResult& r) {
     KEFU_PREPARE(q, c,
                  "INSERT INTO events(tenant_id, conversation_id, type, payload_json, "
                  "created_at) VALUES (?, ?, ?, ?, ?)");
-    Status s = q.Bind(m.tenant_id).Bind(m.conversation_id).Bind(e.type)
-                   .Bind(DumpJson(payload)).Bind(r.created_at).Exec();
+    Status s = q.Bind(m.tenant_id)
+                   .Bind(m.conversation_id)
+                   .Bind(e.type)
+                   .Bind(DumpJson(payload))
+                   .Bind(r.created_at)
+                   .Exec();
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -301,8 +337,7 @@ Status InsertOutbox(Conn& c, const NewMessage& m, int64_t now) {
     KEFU_PREPARE(q, c,
                  "INSERT INTO outbox(tenant_id, topic, payload_json, status, attempts, "
                  "next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)");
-    Status s = q.Bind(m.tenant_id).Bind(o.topic).Bind(o.payload_json).Bind(now).Bind(now)
-                   .Exec();
+    Status s = q.Bind(m.tenant_id).Bind(o.topic).Bind(o.payload_json).Bind(now).Bind(now).Exec();
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -337,15 +372,35 @@ Result<AppendResult> DoAppend(Conn& c, int64_t now, const NewMessage& m) {
                "INSERT INTO messages(tenant_id, conversation_id, seq, sender, sender_id, "
                "client_id, text, attachments_json, payload_json, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  Status s = q.Bind(m.tenant_id).Bind(m.conversation_id).Bind(r.seq).Bind(SenderName(m.sender))
-                 .Bind(m.sender_id).Bind(m.client_id).Bind(m.text).Bind(m.attachments_json)
-                 .Bind(m.payload_json).Bind(r.created_at).Exec();
+  Status s = q.Bind(m.tenant_id)
+                 .Bind(m.conversation_id)
+                 .Bind(r.seq)
+                 .Bind(SenderName(m.sender))
+                 .Bind(m.sender_id)
+                 .Bind(m.client_id)
+                 .Bind(m.text)
+                 .Bind(m.attachments_json)
+                 .Bind(m.payload_json)
+                 .Bind(r.created_at)
+                 .Exec();
   if (!s.ok()) return s;
   r.message_id = c.LastInsertId();
   if (s = InsertEvents(c, m, r); !s.ok()) return s;
   if (s = InsertOutbox(c, m, now); !s.ok()) return s;
   if (s = UpdatePending(c, m, r, now); !s.ok()) return s;
   return r;
+}
+
+// Runs user code on the writer thread; an exception is logged, not fatal.
+template <typename Fn>
+void Guarded(const char* what, Fn fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("store: {} threw: {}", what, e.what());
+  } catch (...) {
+    spdlog::error("store: {} threw", what);
+  }
 }
 
 // fsyncs the directory holding `path` so a rename in it is durable.
@@ -535,28 +590,33 @@ Status SqliteStore::ApplyOne(WriteOp& op) {
 }
 
 void SqliteStore::RunGroup(std::vector<WriteOp>& ops) {
-  auto start = std::chrono::steady_clock::now();
+  const size_t writes = static_cast<size_t>(
+      std::count_if(ops.begin(), ops.end(), [](const WriteOp& op) { return !op.barrier; }));
+  Status group;
+  if (writes > 0) {  // a group of Flush barriers only needs no transaction
+    auto start = std::chrono::steady_clock::now();
+    group = CommitGroup(ops);
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+    if (opts_.on_commit) Guarded("on_commit", [&] { opts_.on_commit(writes, micros, group.ok()); });
+  }
+  for (WriteOp& op : ops) {
+    Guarded("a write callback", [&] { op.complete(op.barrier ? Status::Ok() : group); });
+  }
+}
+
+Status SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
   Conn& c = *writer_conn_;
   Status group = c.Exec("BEGIN IMMEDIATE");
   for (size_t i = 0; group.ok() && i < ops.size(); ++i) {
     if (!ops[i].barrier) group = ApplyOne(ops[i]);
   }
   if (group.ok()) group = c.Exec("COMMIT");
-  if (!group.ok()) {
-    if (c.InTransaction()) (void)c.Exec("ROLLBACK");
-    spdlog::error("store: group of {} writes failed: {}", ops.size(), group.ToString());
-    if (group.code() != Code::kIoError) group = Status::IoError(group.message());
-  }
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - start).count();
-  if (opts_.on_commit) opts_.on_commit(ops.size(), micros, group.ok());
-  for (WriteOp& op : ops) {
-    try {
-      op.complete(op.barrier ? Status::Ok() : group);
-    } catch (const std::exception& e) {
-      spdlog::error("store: a write callback threw: {}", e.what());
-    }
-  }
+  if (group.ok()) return group;
+  if (c.InTransaction()) (void)c.Exec("ROLLBACK");
+  spdlog::error("store: group of {} writes failed: {}", ops.size(), group.ToString());
+  return group.code() == Code::kIoError ? group : Status::IoError(group.message());
 }
 
 // ---- writes ------------------------------------------------------------------
@@ -568,10 +628,9 @@ void SqliteStore::AppendMessage(NewMessage m, Callback<AppendResult> done) {
 
 void SqliteStore::Bootstrap(NewTenant t, NewUser admin, NewApiKey key,
                             Callback<BootstrapResult> done) {
-  Submit<BootstrapResult>(std::move(done), [this, t = std::move(t), admin = std::move(admin),
-                                            key = std::move(key)](Conn& c) {
-    return DoBootstrap(c, Now(), t, admin, key);
-  });
+  Submit<BootstrapResult>(std::move(done),
+                          [this, t = std::move(t), admin = std::move(admin), key = std::move(key)](
+                              Conn& c) { return DoBootstrap(c, Now(), t, admin, key); });
 }
 
 void SqliteStore::CreateTenant(NewTenant t, Callback<Tenant> done) {
@@ -590,9 +649,8 @@ void SqliteStore::CreateApiKey(NewApiKey k, Callback<ApiKey> done) {
 }
 
 void SqliteStore::RevokeApiKey(int64_t tenant_id, int64_t id, StatusCallback done) {
-  SubmitStatus(std::move(done), [this, tenant_id, id](Conn& c) {
-    return DoRevokeApiKey(c, Now(), tenant_id, id);
-  });
+  SubmitStatus(std::move(done),
+               [this, tenant_id, id](Conn& c) { return DoRevokeApiKey(c, Now(), tenant_id, id); });
 }
 
 void SqliteStore::CreateContact(NewContact n, Callback<Contact> done) {
@@ -636,8 +694,8 @@ Result<int> SqliteStore::WriterSynchronousForTesting() {
   Submit<int>([&p](Result<int> r) { p.set_value(std::move(r)); },
               [](Conn& c) -> Result<int> {
                 KEFU_PREPARE(q, c, "PRAGMA synchronous");
-                return One(q, [](const Stmt& s) { return static_cast<int>(s.Int(0)); },
-                           "pragma");
+                return One(
+                    q, [](const Stmt& s) { return static_cast<int>(s.Int(0)); }, "pragma");
               });
   return p.get_future().get();
 }
@@ -651,9 +709,8 @@ SqliteStore::Lease::~Lease() {
 Result<SqliteStore::Lease> SqliteStore::AcquireReader() {
   {
     std::unique_lock lock(readers_mu_);
-    readers_cv_.wait(lock, [this] {
-      return !free_readers_.empty() || open_readers_ < opts_.read_connections;
-    });
+    readers_cv_.wait(
+        lock, [this] { return !free_readers_.empty() || open_readers_ < opts_.read_connections; });
     if (!free_readers_.empty()) {
       std::unique_ptr<Conn> c = std::move(free_readers_.back());
       free_readers_.pop_back();
@@ -695,7 +752,8 @@ Result<int> SqliteStore::SchemaVersionForTesting() {
 Result<int64_t> SqliteStore::CountTenants() {
   return Read<int64_t>([](Conn& c) -> Result<int64_t> {
     KEFU_PREPARE(q, c, "SELECT COUNT(*) FROM tenants");
-    return One(q, [](const Stmt& s) { return s.Int(0); }, "count");
+    return One(
+        q, [](const Stmt& s) { return s.Int(0); }, "count");
   });
 }
 
@@ -703,7 +761,8 @@ Result<std::string> SqliteStore::GetSetting(const std::string& key) {
   return Read<std::string>([&](Conn& c) -> Result<std::string> {
     KEFU_PREPARE(q, c, "SELECT value FROM settings WHERE tenant_id = 0 AND key = ?");
     q.Bind(key);
-    return One(q, [](const Stmt& s) { return s.Text(0); }, "setting");
+    return One(
+        q, [](const Stmt& s) { return s.Text(0); }, "setting");
   });
 }
 
@@ -726,7 +785,8 @@ Result<Tenant> SqliteStore::FindTenantByPublicKey(const std::string& public_key)
 Result<ApiKey> SqliteStore::FindApiKeyBySecretHash(const std::string& sha256) {
   return Read<ApiKey>([&](Conn& c) -> Result<ApiKey> {
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_APIKEY_COLS " FROM api_keys "
+                 "SELECT " KEFU_APIKEY_COLS
+                 " FROM api_keys "
                  "WHERE secret_sha256 = ? AND revoked_at IS NULL");
     q.Bind(sha256);
     return One(q, ApiKeyRow, "api key");
@@ -735,8 +795,7 @@ Result<ApiKey> SqliteStore::FindApiKeyBySecretHash(const std::string& sha256) {
 
 Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(int64_t tenant_id) {
   return Read<std::vector<ApiKey>>([&](Conn& c) -> Result<std::vector<ApiKey>> {
-    KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_APIKEY_COLS " FROM api_keys WHERE tenant_id = ? ORDER BY id");
+    KEFU_PREPARE(q, c, "SELECT " KEFU_APIKEY_COLS " FROM api_keys WHERE tenant_id = ? ORDER BY id");
     q.Bind(tenant_id);
     return Many(q, ApiKeyRow);
   });
@@ -744,8 +803,7 @@ Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(int64_t tenant_id) {
 
 Result<User> SqliteStore::FindUserByEmail(int64_t tenant_id, const std::string& email) {
   return Read<User>([&](Conn& c) -> Result<User> {
-    KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_USER_COLS " FROM users WHERE tenant_id = ? AND email = ?");
+    KEFU_PREPARE(q, c, "SELECT " KEFU_USER_COLS " FROM users WHERE tenant_id = ? AND email = ?");
     q.Bind(tenant_id).Bind(email);
     return One(q, UserRow, "user");
   });
@@ -753,19 +811,18 @@ Result<User> SqliteStore::FindUserByEmail(int64_t tenant_id, const std::string& 
 
 Result<Contact> SqliteStore::GetContact(int64_t tenant_id, int64_t id) {
   return Read<Contact>([&](Conn& c) -> Result<Contact> {
-    KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_CONTACT_COLS " FROM contacts WHERE id = ? AND tenant_id = ?");
+    KEFU_PREPARE(q, c, "SELECT " KEFU_CONTACT_COLS " FROM contacts WHERE id = ? AND tenant_id = ?");
     q.Bind(id).Bind(tenant_id);
     return One(q, ContactRow, "contact");
   });
 }
 
-Result<Contact> SqliteStore::FindContactByTokenHash(int64_t tenant_id,
-                                                    const std::string& sha256) {
+Result<Contact> SqliteStore::FindContactByTokenHash(int64_t tenant_id, const std::string& sha256) {
   if (sha256.empty()) return Status::NotFound("contact not found");
   return Read<Contact>([&](Conn& c) -> Result<Contact> {
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_CONTACT_COLS " FROM contacts "
+                 "SELECT " KEFU_CONTACT_COLS
+                 " FROM contacts "
                  "WHERE token_sha256 = ? AND tenant_id = ?");
     q.Bind(sha256).Bind(tenant_id);
     return One(q, ContactRow, "contact");
@@ -775,8 +832,7 @@ Result<Contact> SqliteStore::FindContactByTokenHash(int64_t tenant_id,
 Result<Contact> SqliteStore::FindContactByExternalId(int64_t tenant_id,
                                                      const std::string& external_id) {
   if (external_id.empty()) return Status::NotFound("contact not found");
-  return Read<Contact>(
-      [&](Conn& c) { return FindContactByExternal(c, tenant_id, external_id); });
+  return Read<Contact>([&](Conn& c) { return FindContactByExternal(c, tenant_id, external_id); });
 }
 
 Result<Conversation> SqliteStore::GetConversation(int64_t tenant_id, int64_t id) {
@@ -792,7 +848,8 @@ Result<Conversation> SqliteStore::FindOpenConversation(int64_t tenant_id, int64_
                                                        const std::string& channel) {
   return Read<Conversation>([&](Conn& c) -> Result<Conversation> {
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_CONV_COLS " FROM conversations WHERE tenant_id = ? "
+                 "SELECT " KEFU_CONV_COLS
+                 " FROM conversations WHERE tenant_id = ? "
                  "AND contact_id = ? AND channel = ? AND status <> 'resolved' "
                  "ORDER BY id DESC LIMIT 1");
     q.Bind(tenant_id).Bind(contact_id).Bind(channel);
@@ -805,17 +862,20 @@ Result<std::vector<Conversation>> SqliteStore::ListConversations(int64_t tenant_
   return Read<std::vector<Conversation>>([&](Conn& c) -> Result<std::vector<Conversation>> {
     // Optional filters as NULL-able parameters: one static statement.
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_CONV_COLS " FROM conversations WHERE tenant_id = ?1 "
+                 "SELECT " KEFU_CONV_COLS
+                 " FROM conversations WHERE tenant_id = ?1 "
                  "AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR contact_id = ?3) "
                  "AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5");
-    q.Bind(tenant_id).Bind(cq.status).Bind(cq.contact_id).Bind(cq.before_id)
+    q.Bind(tenant_id)
+        .Bind(cq.status)
+        .Bind(cq.contact_id)
+        .Bind(cq.before_id)
         .Bind(ClampLimit(cq.limit));
     return Many(q, ConvRow);
   });
 }
 
-Result<std::vector<Message>> SqliteStore::ReadMessages(int64_t tenant_id,
-                                                       int64_t conversation_id,
+Result<std::vector<Message>> SqliteStore::ReadMessages(int64_t tenant_id, int64_t conversation_id,
                                                        int64_t after_seq, int limit) {
   return Read<std::vector<Message>>([&](Conn& c) -> Result<std::vector<Message>> {
     // One read transaction so the conversation check and the rows agree.
@@ -829,29 +889,30 @@ Result<std::vector<Message>> SqliteStore::ReadMessages(int64_t tenant_id,
     if (!found.ok()) return found.status();
     if (!*found) return Status::NotFound("conversation not found");
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_MSG_COLS " FROM messages WHERE conversation_id = ? "
+                 "SELECT " KEFU_MSG_COLS
+                 " FROM messages WHERE conversation_id = ? "
                  "AND tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?");
     q.Bind(conversation_id).Bind(tenant_id).Bind(after_seq).Bind(ClampLimit(limit));
     return Many(q, MessageRow);
   });
 }
 
-Result<Message> SqliteStore::GetMessage(int64_t tenant_id, int64_t conversation_id,
-                                        int64_t seq) {
+Result<Message> SqliteStore::GetMessage(int64_t tenant_id, int64_t conversation_id, int64_t seq) {
   return Read<Message>([&](Conn& c) -> Result<Message> {
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_MSG_COLS " FROM messages WHERE conversation_id = ? "
+                 "SELECT " KEFU_MSG_COLS
+                 " FROM messages WHERE conversation_id = ? "
                  "AND seq = ? AND tenant_id = ?");
     q.Bind(conversation_id).Bind(seq).Bind(tenant_id);
     return One(q, MessageRow, "message");
   });
 }
 
-Result<std::vector<Event>> SqliteStore::ListEvents(int64_t tenant_id, int64_t after_id,
-                                                   int limit) {
+Result<std::vector<Event>> SqliteStore::ListEvents(int64_t tenant_id, int64_t after_id, int limit) {
   return Read<std::vector<Event>>([&](Conn& c) -> Result<std::vector<Event>> {
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_EVENT_COLS " FROM events WHERE tenant_id = ? AND id > ? "
+                 "SELECT " KEFU_EVENT_COLS
+                 " FROM events WHERE tenant_id = ? AND id > ? "
                  "ORDER BY id LIMIT ?");
     q.Bind(tenant_id).Bind(after_id).Bind(ClampLimit(limit));
     return Many(q, EventRow);
@@ -861,7 +922,8 @@ Result<std::vector<Event>> SqliteStore::ListEvents(int64_t tenant_id, int64_t af
 Result<std::vector<OutboxItem>> SqliteStore::ListOutbox(int64_t tenant_id, int limit) {
   return Read<std::vector<OutboxItem>>([&](Conn& c) -> Result<std::vector<OutboxItem>> {
     KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_OUTBOX_COLS " FROM outbox WHERE tenant_id = ? "
+                 "SELECT " KEFU_OUTBOX_COLS
+                 " FROM outbox WHERE tenant_id = ? "
                  "ORDER BY id LIMIT ?");
     q.Bind(tenant_id).Bind(ClampLimit(limit));
     return Many(q, OutboxRow);
@@ -880,8 +942,7 @@ Result<std::vector<PendingReply>> SqliteStore::ListPendingReplies(int limit) {
 
 Result<Upload> SqliteStore::GetUpload(int64_t tenant_id, int64_t id) {
   return Read<Upload>([&](Conn& c) -> Result<Upload> {
-    KEFU_PREPARE(q, c,
-                 "SELECT " KEFU_UPLOAD_COLS " FROM uploads WHERE id = ? AND tenant_id = ?");
+    KEFU_PREPARE(q, c, "SELECT " KEFU_UPLOAD_COLS " FROM uploads WHERE id = ? AND tenant_id = ?");
     q.Bind(id).Bind(tenant_id);
     return One(q, UploadRow, "upload");
   });
@@ -896,8 +957,7 @@ Status SqliteStore::Backup(const std::string& path) {
   const std::string tmp = path + ".tmp";
   RemoveDbFiles(tmp);
   sqlite3* dest = nullptr;
-  int rc = sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           nullptr);
+  int rc = sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Status s;
   if (rc != SQLITE_OK) {
     s = SqlError(dest, rc, "backup: cannot open " + tmp);

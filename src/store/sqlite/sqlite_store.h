@@ -111,8 +111,7 @@ class SqliteStore final : public Store {
   // A reader connection borrowed from the pool; returned on destruction.
   class Lease {
    public:
-    Lease(SqliteStore* store, std::unique_ptr<Conn> conn)
-        : store_(store), conn_(std::move(conn)) {}
+    Lease(SqliteStore* store, std::unique_ptr<Conn> conn) : store_(store), conn_(std::move(conn)) {}
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
     ~Lease();
@@ -136,7 +135,10 @@ class SqliteStore final : public Store {
   void Push(WriteOp op, bool bounded);
 
   void WriterLoop();
+  // Commits `ops` as one group and completes them (writer thread).
   void RunGroup(std::vector<WriteOp>& ops);
+  // BEGIN ... COMMIT around the writes of `ops`. Errors: IoError.
+  Status CommitGroup(std::vector<WriteOp>& ops);
   Status ApplyOne(WriteOp& op);
 
   Result<Lease> AcquireReader();
@@ -154,16 +156,16 @@ class SqliteStore final : public Store {
   std::unique_ptr<Conn> writer_conn_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;   // signalled on push and close
-  std::deque<WriteOp> queue_;    // guarded by mu_
-  bool closed_ = false;          // guarded by mu_
-  std::mutex join_mu_;           // serialises joining the writer
+  std::condition_variable cv_;  // signalled on push and close
+  std::deque<WriteOp> queue_;   // guarded by mu_
+  bool closed_ = false;         // guarded by mu_
+  std::mutex join_mu_;          // serialises joining the writer
   std::thread writer_;
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<Conn>> free_readers_;  // guarded by readers_mu_
-  int open_readers_ = 0;                              // guarded by readers_mu_
+  int open_readers_ = 0;                             // guarded by readers_mu_
 };
 
 }  // namespace kefu::store::sqlite

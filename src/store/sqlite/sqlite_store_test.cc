@@ -94,9 +94,9 @@ TEST(SqliteMigrations, AppliedOnceAndReopenIsANoOp) {
   EXPECT_EQ(versions.size(), Migrations().size());
   auto tables = Column(path, "SELECT name FROM sqlite_master WHERE type = 'table'");
   std::set<std::string> have(tables.begin(), tables.end());
-  for (const char* t : {"tenants", "users", "api_keys", "contacts", "channels", "conversations",
-                        "messages", "uploads", "events", "outbox", "pending_replies", "settings",
-                        "schema_migrations"}) {
+  for (const char* t :
+       {"tenants", "users", "api_keys", "contacts", "channels", "conversations", "messages",
+        "uploads", "events", "outbox", "pending_replies", "settings", "schema_migrations"}) {
     EXPECT_TRUE(have.count(t)) << t;
   }
   auto indexes = Column(path, "SELECT name FROM sqlite_master WHERE type = 'index'");
@@ -113,8 +113,8 @@ TEST(SqliteMigrations, EveryTableCarriesTenantId) {
   ASSERT_TRUE(OpenAt(path).ok());
   for (const char* t : {"users", "api_keys", "contacts", "channels", "conversations", "messages",
                         "uploads", "events", "outbox", "pending_replies", "settings"}) {
-    auto cols = Column(path, (std::string("SELECT name FROM pragma_table_info('") + t + "')")
-                                 .c_str());
+    auto cols =
+        Column(path, (std::string("SELECT name FROM pragma_table_info('") + t + "')").c_str());
     EXPECT_NE(std::find(cols.begin(), cols.end(), "tenant_id"), cols.end()) << t;
   }
 }
@@ -125,9 +125,9 @@ TEST(SqliteMigrations, RefusesADatabaseFromTheFuture) {
   ASSERT_TRUE(OpenAt(path).ok());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 0)", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 0)", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   EXPECT_EQ(OpenAt(path).status().code(), Code::kInternal);
 }
