@@ -63,6 +63,10 @@ int ParseCli(int argc, char** argv, Cli* cli) {
   serve->add_option("--responder-delay-ms", o.responder_delay_ms,
                     "Delay every answer by this many ms (testing recovery)")
       ->envname("KEFU_RESPONDER_DELAY_MS")->capture_default_str();
+  serve->add_flag("--demo", o.demo,
+                  "On an empty database, create the demo shop tenant (public key pk_demo_shop) "
+                  "and print its admin password and API key")
+      ->envname("KEFU_DEMO");
   serve->add_flag("--enable-fault-injection", o.enable_fault_injection,
                   "Expose POST /debug/faults to make the disk fail on purpose (tests only)");
 

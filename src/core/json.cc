@@ -50,7 +50,8 @@ Result<Json> ParseJsonObject(std::string_view text) {
   if (j.is_discarded()) {
     // Parse again with exceptions only to get the position (rare path).
     try {
-      (void)Json::parse(text);
+      Json ignored = Json::parse(text);
+      (void)ignored;
     } catch (const Json::parse_error& e) {
       return Status::InvalidJson(fmt::format("not JSON: syntax error at byte {}", e.byte));
     }

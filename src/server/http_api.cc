@@ -296,10 +296,16 @@ asio::awaitable<Response> HttpApi::DebugFaults(Call& c) {
   if (!ctx_.faults) co_return Error(Status::NotFound("no route for /debug/faults"), c.req);
   auto body = ParseJsonObject(c.req.body());
   if (!body.ok()) co_return Error(body.status(), c.req);
-  if (auto it = body->find("fail_writes"); it != body->end() && it->is_boolean()) {
+  for (const char* name : {"fail_writes", "fail_syncs"}) {
+    if (auto it = body->find(name); it != body->end() && !it->is_boolean()) {
+      co_return Error(Status::InvalidArgument(fmt::format("\"{}\" must be true or false", name)),
+                      c.req);
+    }
+  }
+  if (auto it = body->find("fail_writes"); it != body->end()) {
     ctx_.faults->fail_writes = it->get<bool>();
   }
-  if (auto it = body->find("fail_syncs"); it != body->end() && it->is_boolean()) {
+  if (auto it = body->find("fail_syncs"); it != body->end()) {
     ctx_.faults->fail_syncs = it->get<bool>();
   }
   spdlog::warn("fault injection: fail_writes={} fail_syncs={}", ctx_.faults->fail_writes.load(),

@@ -197,6 +197,7 @@ class Server {
     while (!*close_after) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(16 * 1024);
+      parser.body_limit(boost::none);  // the route's limit is set once the target is known
       stream.expires_after(std::chrono::seconds(first ? ctx_.limits.read_timeout_s
                                                       : ctx_.limits.idle_timeout_s));
       *idle = true;
@@ -211,13 +212,18 @@ class Server {
         }
         break;
       }
-      parser.body_limit(api_.BodyLimit(parser.get().target()));
+      const size_t limit = api_.BodyLimit(parser.get().target());
+      const Status too_large = Status::PayloadTooLarge(fmt::format("body over {} bytes", limit));
+      if (parser.content_length() && *parser.content_length() > limit) {
+        co_await WriteError(stream, too_large);
+        break;
+      }
+      parser.body_limit(limit);  // chunked bodies
       stream.expires_after(std::chrono::seconds(ctx_.limits.read_timeout_s));
       std::tie(ec, n) = co_await http::async_read(stream, buf, parser,
                                                   asio::as_tuple(asio::use_awaitable));
       if (ec == http::error::body_limit) {
-        co_await WriteError(stream, Status::PayloadTooLarge(fmt::format(
-                                        "body over {} bytes", api_.BodyLimit(parser.get().target()))));
+        co_await WriteError(stream, too_large);
         break;
       }
       if (ec) break;
@@ -323,12 +329,36 @@ Status WritePortFile(const std::string& path, uint16_t port) {
   return Status::Ok();
 }
 
+// `--demo` on an empty database: the demo shop tenant, its admin and a key.
+Status CreateDemoTenant(store::Store& store) {
+  std::string password = crypto::RandomToken("").substr(0, 16);
+  auto hash = crypto::HashPassword(password);
+  if (!hash.ok()) return hash.status();
+  std::string secret = crypto::RandomToken("kf_");
+  std::promise<Result<store::BootstrapResult>> done;
+  store.Bootstrap(store::NewTenant{"Demo Shop", "pk_demo_shop", "zh-CN"},
+                  store::NewUser{0, "admin@demo.local", "Admin", "admin", *hash},
+                  store::NewApiKey{0, "demo", secret.substr(0, 10), "admin",
+                                   crypto::Sha256Hex(secret)},
+                  [&done](Result<store::BootstrapResult> r) { done.set_value(std::move(r)); });
+  auto r = done.get_future().get();
+  if (!r.ok()) return r.status();
+  std::printf(
+      "\nDemo shop created (tenant public key pk_demo_shop).\n"
+      "  admin:   admin@demo.local / %s\n"
+      "  API key: %s   (shown once)\n\n",
+      password.c_str(), secret.c_str());
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
 // At the first start of an empty database, a one-time token lets the
 // operator create the first tenant and admin (POST /api/v1/bootstrap).
-Status PrepareBootstrap(store::Store& store, const std::string& given) {
+Status PrepareBootstrap(store::Store& store, const std::string& given, bool demo) {
   auto tenants = store.CountTenants();
   if (!tenants.ok()) return tenants.status();
   if (*tenants > 0) return Status::Ok();
+  if (demo) return CreateDemoTenant(store);
   std::string token = given.empty() ? crypto::RandomToken("bt_") : given;
   std::promise<Status> done;
   store.PutSetting("bootstrap_token_sha256", crypto::Sha256Hex(token),
@@ -384,7 +414,7 @@ int RunServer(const ServerOptions& opts) {
     spdlog::critical("cannot open the store at {}: {}", so.path, store.status().ToString());
     return 1;
   }
-  if (Status s = PrepareBootstrap(**store, opts.bootstrap_token); !s.ok()) {
+  if (Status s = PrepareBootstrap(**store, opts.bootstrap_token, opts.demo); !s.ok()) {
     spdlog::critical("bootstrap preparation failed: {}", s.ToString());
     return 1;
   }

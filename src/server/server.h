@@ -21,6 +21,7 @@ struct ServerOptions {
   size_t max_queue = 20000;      // store writes waiting before shedding load
   bool enable_fault_injection = false;  // POST /debug/faults (tests only)
   std::string bootstrap_token;   // empty: generated and printed at first start
+  bool demo = false;             // first start: create the demo shop tenant (pk_demo_shop)
   std::string responder = "echo";
   int64_t responder_delay_ms = 0;
   Limits limits;
