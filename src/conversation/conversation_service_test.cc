@@ -1,0 +1,201 @@
+#include "conversation/conversation_service.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <queue>
+
+namespace kefu::conversation {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs posted work on the caller's thread when Drain() is called, so a test
+// controls exactly when the responder runs.
+class ManualExecutor final : public Executor {
+ public:
+  void Post(std::function<void()> f) override { Push(std::move(f)); }
+  void PostAfter(int64_t, std::function<void()> f) override { Push(std::move(f)); }
+  void PostOrdered(uint64_t, std::function<void()> f) override { Push(std::move(f)); }
+  // Forgets every task not run yet.
+  void Discard() {
+    std::lock_guard lock(mu_);
+    tasks_ = {};
+  }
+  // Runs tasks until none is left.
+  void Drain() {
+    for (;;) {
+      std::function<void()> f;
+      {
+        std::lock_guard lock(mu_);
+        if (tasks_.empty()) return;
+        f = std::move(tasks_.front());
+        tasks_.pop();
+      }
+      f();
+    }
+  }
+
+ private:
+  void Push(std::function<void()> f) {
+    std::lock_guard lock(mu_);
+    tasks_.push(std::move(f));
+  }
+  std::mutex mu_;
+  std::queue<std::function<void()>> tasks_;
+};
+
+template <typename T, typename Start>
+Result<T> Wait(Start start) {
+  std::promise<Result<T>> p;
+  start([&p](Result<T> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+Status Flush(store::Store& s) {
+  std::promise<Status> p;
+  s.Flush([&p](Status st) { p.set_value(std::move(st)); });
+  return p.get_future().get();
+}
+
+class ConversationServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("kefu-conv-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Open();
+    auto t = Wait<store::Tenant>(
+        [&](auto cb) { store_->CreateTenant({"T", "pk_t", "zh-CN"}, cb); });
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    tenant_ = t->id;
+    auto c = Wait<store::Contact>(
+        [&](auto cb) { store_->CreateContact({tenant_, "", "", "zh-CN", "h"}, cb); });
+    ASSERT_TRUE(c.ok());
+    contact_ = c->id;
+    auto conv = Wait<store::Conversation>(
+        [&](auto cb) { store_->CreateConversation({tenant_, contact_, "widget", "zh-CN"}, cb); });
+    ASSERT_TRUE(conv.ok());
+    conversation_ = conv->id;
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Open() {
+    store::SqliteOptions o;
+    o.path = (dir_ / "kefu.db").string();
+    auto s = store::Store::OpenSqlite(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    responder_ = MakeEchoResponder(&executor_, 0);
+    service_ = std::make_unique<ConversationService>(
+        Deps{store_.get(), bus_.get(), responder_.get(), &executor_, &clock_, &metrics_});
+  }
+  Inbound Message(std::string client_id, std::string text) {
+    Inbound in;
+    in.tenant_id = tenant_;
+    in.conversation_id = conversation_;
+    in.contact_id = contact_;
+    in.client_id = std::move(client_id);
+    in.text = std::move(text);
+    in.origin = 42;
+    return in;
+  }
+  Result<store::AppendResult> Receive(Inbound in) {
+    return Wait<store::AppendResult>(
+        [&](auto cb) { service_->Receive(std::move(in), cb); });
+  }
+
+  fs::path dir_;
+  ManualClock clock_;
+  metrics::Registry metrics_;
+  ManualExecutor executor_;
+  std::unique_ptr<bus::Bus> bus_ = bus::Bus::InProcess();
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Responder> responder_;
+  std::unique_ptr<ConversationService> service_;
+  int64_t tenant_ = 0, contact_ = 0, conversation_ = 0;
+};
+
+TEST_F(ConversationServiceTest, StoresPublishesWithOriginAndAnswers) {
+  std::vector<std::pair<int64_t, uint64_t>> seen;  // seq, origin
+  std::mutex mu;
+  bus_->Subscribe(conversation_, [&](const bus::Event& e) {
+    std::lock_guard lock(mu);
+    seen.emplace_back(e.message->seq, e.origin);
+  });
+  auto r = Receive(Message("c1", "你好"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->seq, 1);
+  EXPECT_FALSE(r->duplicate);
+  executor_.Drain();  // the responder runs
+  ASSERT_TRUE(Flush(*store_).ok());
+  auto msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_EQ((*msgs)[1].sender, store::Sender::kBot);
+  EXPECT_EQ((*msgs)[1].text, "echo: 你好");
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::pair<int64_t, uint64_t>{1, 42}));
+  EXPECT_EQ(seen[1], (std::pair<int64_t, uint64_t>{2, 0}));
+  EXPECT_EQ(metrics_.messages_in.Value(), 1u);
+  EXPECT_EQ(metrics_.messages_out.Value(), 1u);
+  auto pending = store_->ListPendingReplies(10);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty()) << "the answer clears the pending reply";
+}
+
+TEST_F(ConversationServiceTest, DuplicateIsNotPublishedNorAnsweredTwice) {
+  int published = 0;
+  bus_->Subscribe(conversation_, [&](const bus::Event&) { ++published; });
+  ASSERT_TRUE(Receive(Message("c1", "hi")).ok());
+  auto again = Receive(Message("c1", "hi"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->seq, 1);
+  executor_.Drain();
+  ASSERT_TRUE(Flush(*store_).ok());
+  EXPECT_EQ(published, 2);  // the message and one answer
+  EXPECT_EQ(metrics_.messages_duplicate.Value(), 1u);
+  auto msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(msgs->size(), 2u);
+}
+
+TEST_F(ConversationServiceTest, RecoverAnswersWhatACrashLeftUnanswered) {
+  ASSERT_TRUE(Receive(Message("c1", "where is my order")).ok());
+  // "Crash": the responder never ran. Reopen everything from disk.
+  service_.reset();
+  store_.reset();
+  executor_.Discard();  // drop the task that would have answered
+  Open();
+  auto pending = store_->ListPendingReplies(10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  auto n = service_->Recover();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  executor_.Drain();
+  ASSERT_TRUE(Flush(*store_).ok());
+  auto msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_EQ((*msgs)[1].text, "echo: where is my order");
+  // Answering again (a second recovery) stores nothing twice.
+  ASSERT_TRUE(service_->Recover().ok());
+  executor_.Drain();
+  ASSERT_TRUE(Flush(*store_).ok());
+  msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
+  EXPECT_EQ(msgs->size(), 2u);
+}
+
+}  // namespace
+}  // namespace kefu::conversation
