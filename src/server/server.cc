@@ -16,6 +16,7 @@
 
 #include "channels/widget_session.h"
 #include "core/crypto.h"
+#include "core/json.h"
 #include "server/async.h"
 #include "server/http_api.h"
 
@@ -194,6 +195,7 @@ class Server {
 
     beast::flat_buffer buf;
     bool first = true;
+    uint64_t requests = 0;
     while (!*close_after) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(16 * 1024);
@@ -246,7 +248,13 @@ class Server {
         co_return;
       }
       auto started = std::chrono::steady_clock::now();
+      // A request id: the caller's (if sane) or ours; echoed and logged.
+      std::string rid(req["X-Request-Id"]);
+      if (rid.empty() || rid.size() > 64 || !IsValidUtf8(rid)) {
+        rid = fmt::format("{:x}-{:x}", id, ++requests);
+      }
       Response res = co_await api_.Handle(req);
+      res.set("X-Request-Id", rid);
       if (ctx_.draining || *close_after) res.keep_alive(false);
       metrics_.http_requests.Inc();
       if (res.result_int() >= 500) {
@@ -254,8 +262,16 @@ class Server {
       } else if (res.result_int() >= 400) {
         metrics_.http_errors_4xx.Inc();
       }
-      metrics_.http_request_seconds.Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      metrics_.http_request_seconds.Observe(seconds);
+      if (res.result_int() >= 500) {
+        spdlog::warn("rid={} {} {} -> {} ({:.1f} ms)", rid, std::string(req.method_string()),
+                     std::string(req.target().substr(0, 200)), res.result_int(), seconds * 1e3);
+      } else {
+        spdlog::debug("rid={} {} {} -> {} ({:.1f} ms)", rid, std::string(req.method_string()),
+                      std::string(req.target().substr(0, 200)), res.result_int(), seconds * 1e3);
+      }
       bool keep = res.keep_alive();
       if (!co_await Write(stream, std::move(res))) break;
       if (!keep) break;
