@@ -565,6 +565,22 @@ TEST_F(StoreTest, CloseDrainsTheQueueThenRejects) {
   EXPECT_EQ(store_->ReadMessages(s.tenant.id, s.conversation.id, 0, 100)->size(), 50u);
 }
 
+TEST_F(StoreTest, CloseFromACallbackDoesNotDeadlock) {
+  Seeded s = Seed(*store_, "acme");
+  std::atomic<int> ok{0};
+  Store* store = store_.get();
+  {
+    WriterGate gate(*store_);  // both writes go into one group
+    store_->AppendMessage(Msg(s, "a"), [&, store](Result<AppendResult> r) {
+      store->Close();
+      ok += r.ok() ? 1 : 0;
+    });
+    store_->AppendMessage(Msg(s, "b"), [&](Result<AppendResult> r) { ok += r.ok() ? 1 : 0; });
+  }
+  store_.reset();  // joins the writer
+  EXPECT_EQ(ok.load(), 2);
+}
+
 TEST_F(StoreTest, FlushWaitsForEarlierWrites) {
   Seeded s = Seed(*store_, "acme");
   std::atomic<int> done{0};

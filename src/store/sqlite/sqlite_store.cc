@@ -391,6 +391,9 @@ Result<AppendResult> DoAppend(Conn& c, int64_t now, const NewMessage& m) {
   return r;
 }
 
+// The store whose writer thread this is (null on other threads).
+thread_local const SqliteStore* t_writer_of = nullptr;
+
 // Runs user code on the writer thread; an exception is logged, not fatal.
 template <typename Fn>
 void Guarded(const char* what, Fn fn) {
@@ -500,8 +503,11 @@ void SqliteStore::Close() {
     closed_ = true;
   }
   cv_.notify_all();
+  // From a callback (the writer thread itself): the writer drains and exits
+  // on its own; the destructor joins it.
+  if (t_writer_of == this) return;
   std::lock_guard lock(join_mu_);
-  if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+  if (writer_.joinable()) writer_.join();
 }
 
 // ---- the write queue -------------------------------------------------------
@@ -515,6 +521,8 @@ void SqliteStore::Submit(Callback<T> done, Fn fn) {
       slot->emplace(fn(c));
     } catch (const std::exception& e) {
       slot->emplace(Status::Internal(std::string("write failed: ") + e.what()));
+    } catch (...) {
+      slot->emplace(Status::Internal("write failed"));
     }
     return (*slot)->status();
   };
@@ -559,6 +567,7 @@ size_t SqliteStore::QueueDepth() const {
 }
 
 void SqliteStore::WriterLoop() {
+  t_writer_of = this;
   std::vector<WriteOp> group;
   for (;;) {
     {
