@@ -30,6 +30,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -138,6 +140,8 @@ void Usage(int code) {
   --connect-concurrency N               connection setups in flight (200)
   --text T                              message text
   --json                                one JSON object on stdout
+usage: kefu_loadgen --fsync-probe DIR [--duration S]
+  time pwrite(4 KiB) + fdatasync in DIR for S seconds (3); JSON on stdout
 )");
   std::exit(code);
 }
@@ -389,6 +393,7 @@ struct Stats {
   uint64_t acked = 0;         // measured acks
   uint64_t acked_warmup = 0;
   uint64_t resends = 0;       // closed loop: resends after busy
+  uint64_t hello_busy = 0;    // hello answered busy (and resent)
   uint64_t failed_messages = 0;  // answered with an error other than busy
   uint64_t shed = 0;             // open loop: answered busy (not resent)
   uint64_t unacked = 0;          // sent, never answered before the end
@@ -415,6 +420,7 @@ struct Stats {
     acked += o.acked;
     acked_warmup += o.acked_warmup;
     resends += o.resends;
+    hello_busy += o.hello_busy;
     failed_messages += o.failed_messages;
     shed += o.shed;
     unacked += o.unacked;
@@ -686,19 +692,38 @@ class LoadGen {
     std::string hello = R"({"type":"hello","public_key":")";
     kefu::bench::AppendJsonEscaped(hello, o_.public_key);
     hello += "\"}";
-    c.ws.text(true);
-    auto [wec, wn] = co_await c.ws.async_write(net::buffer(hello), kTuple);
-    if (wec) co_return fail("hello: " + wec.message());
-    for (;;) {
-      auto [rec, rn] = co_await c.ws.async_read(c.buf, kTuple);
-      if (rec) co_return fail("welcome: " + rec.message());
-      kefu::bench::FrameFields f;
-      bool scanned = kefu::bench::ScanFrame(FrameText(c), f);
-      c.buf.consume(c.buf.size());
-      if (scanned && f.type == "welcome") break;
-      if (scanned && f.type == "error")
-        co_return fail("hello answered with error " + std::string(f.code));
-      Account(w, c, f, scanned);
+    // A server shedding load may answer `busy`: retry after its hint, as a
+    // widget would, until the setup timeout.
+    const int64_t give_up = c.progress_ns + static_cast<int64_t>(o_.setup_timeout * 1e9);
+    for (bool welcomed = false; !welcomed;) {
+      c.ws.text(true);
+      auto [wec, wn] = co_await c.ws.async_write(net::buffer(hello), kTuple);
+      if (wec) co_return fail("hello: " + wec.message());
+      int64_t retry_ms = -1;
+      while (!welcomed && retry_ms < 0) {
+        auto [rec, rn] = co_await c.ws.async_read(c.buf, kTuple);
+        if (rec) co_return fail("welcome: " + rec.message());
+        kefu::bench::FrameFields f;
+        bool scanned = kefu::bench::ScanFrame(FrameText(c), f);
+        c.buf.consume(c.buf.size());
+        if (scanned && f.type == "welcome") {
+          welcomed = true;
+        } else if (scanned && f.type == "error" && f.code == "busy" && NowNs() < give_up) {
+          ++st.hello_busy;
+          retry_ms = std::clamp<int64_t>(f.retry_after_ms, 1, 1000);
+        } else if (scanned && f.type == "error") {
+          co_return fail("hello answered with error " + std::string(f.code));
+        } else {
+          Account(w, c, f, scanned);
+        }
+      }
+      if (retry_ms >= 0) {
+        c.watched = false;  // our own wait, not the server's
+        net::steady_timer t(w.ioc, std::chrono::milliseconds(retry_ms));
+        co_await t.async_wait(kTuple);
+        c.watched = true;
+        c.progress_ns = NowNs();
+      }
     }
     c.watched = false;
     co_return true;
@@ -975,9 +1000,44 @@ void SleepUntilNs(int64_t ns) {
   if (ns > now) std::this_thread::sleep_for(std::chrono::nanoseconds(ns - now));
 }
 
+// --fsync-probe DIR [--duration S]: how long this disk takes to make 4 KiB
+// durable (pwrite + fdatasync, the unit of kefu's group commit). Printed as
+// JSON so scripts/bench can show it next to the latencies it explains.
+int FsyncProbe(const std::string& dir, double seconds) {
+  std::string path = dir + "/kefu-fsync-probe." + std::to_string(getpid());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) Die("cannot create " + path);
+  std::vector<uint32_t> us;
+  char block[4096];
+  std::memset(block, 'k', sizeof block);
+  const int64_t end = NowNs() + static_cast<int64_t>(seconds * 1e9);
+  for (int64_t i = 0; NowNs() < end && us.size() < 100000; ++i) {
+    if (::pwrite(fd, block, sizeof block, (i % 256) * 4096) != sizeof block) Die("pwrite failed");
+    int64_t t0 = NowNs();
+    if (::fdatasync(fd) != 0) Die("fdatasync failed");
+    us.push_back(static_cast<uint32_t>((NowNs() - t0) / 1000));
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  std::sort(us.begin(), us.end());
+  Json j = {{"fsync_ms",
+             {{"count", us.size()},
+              {"p50", Percentile(us, 50)},
+              {"p90", Percentile(us, 90)},
+              {"p99", Percentile(us, 99)},
+              {"max", Percentile(us, 100)}}}};
+  std::cout << j.dump() << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 3 && std::string(argv[1]) == "--fsync-probe") {
+    double seconds = 3;
+    if (argc >= 5 && std::string(argv[3]) == "--duration") seconds = std::atof(argv[4]);
+    return FsyncProbe(argv[2], seconds);
+  }
   Shared shared;
   shared.opts = ParseOptions(argc, argv);
   Options& o = shared.opts;
@@ -1103,6 +1163,7 @@ int main(int argc, char** argv) {
   j["setup_complete"] = setup_complete;
   j["setup_s"] = setup_s;
   j["setup_failures"] = total.setup_failures;
+  j["hello_busy"] = total.hello_busy;
   j["forced_stop"] = forced;
   if (o.mode != Mode::kIdle) {
     j["messages_per_connection"] = o.messages == INT64_MAX ? -1 : o.messages;
@@ -1156,6 +1217,9 @@ int main(int argc, char** argv) {
                 ModeName(o.mode), o.connections, established, setup_s, o.threads);
     for (auto& [why, n] : total.setup_failures)
       std::printf("  setup failed: %s x%llu\n", why.c_str(), static_cast<unsigned long long>(n));
+    if (total.hello_busy)
+      std::printf("  hello answered busy (resent) x%llu\n",
+                  static_cast<unsigned long long>(total.hello_busy));
     if (o.mode != Mode::kIdle) {
       std::printf("measured %.2f s  sent %llu  acked %llu  =>  %.0f acked msg/s\n", measured_s,
                   static_cast<unsigned long long>(total.sent_measured),
