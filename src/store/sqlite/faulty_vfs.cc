@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <array>
 #include <cstring>
 #include <mutex>
 #include <string_view>
