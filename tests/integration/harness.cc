@@ -11,7 +11,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -463,35 +465,57 @@ HttpResponse HttpRequest(uint16_t port, std::string_view method, std::string_vie
 }
 
 // ---- WidgetClient -----------------------------------------------------------------
+//
+// After the handshake an I/O thread runs the client's io_context: one read
+// is always pending, control frames (ping, close) are answered at once like a
+// browser would, and received frames go to the inbox under `mu`.
 
 struct WidgetClient::Impl {
   net::io_context ioc;
   websocket::stream<tcp::socket> ws{ioc};
-  beast::flat_buffer rbuf;
-  bool connected = false;
-  bool reading = false;  // a read is pending
-  bool closed = false;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::thread io;
+  beast::flat_buffer rbuf;  // I/O thread only
+  bool connected = false;   // set before the I/O thread starts
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool closed = false;   // guarded by mu
+  bool reading = false;  // guarded by mu
   std::optional<int> close_code;
   std::string close_reason;
   std::deque<Json> inbox;
   std::vector<Json> history;
 
+  ~Impl() {
+    work.reset();
+    ioc.stop();
+    if (io.joinable()) io.join();
+  }
+
+  // I/O thread (or before it starts).
   void StartRead() {
-    if (closed || reading) return;
-    reading = true;
+    {
+      std::lock_guard lock(mu);
+      if (closed || reading) return;
+      reading = true;
+    }
     ws.async_read(rbuf, [this](beast::error_code ec, size_t) { OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
+    std::unique_lock lock(mu);
     reading = false;
     if (ec) {
       closed = true;
-      if (ec == websocket::error::closed) {
+      // A close frame was received even when answering it failed.
+      if (ws.reason().code != websocket::close_code::none) {
         close_code = static_cast<int>(ws.reason().code);
-        close_reason = "closed";
-      } else {
-        close_reason = ec.message();
       }
+      if (close_reason.empty()) {
+        close_reason = ec == websocket::error::closed ? "closed" : ec.message();
+      }
+      cv.notify_all();
       return;
     }
     std::string text = beast::buffers_to_string(rbuf.data());
@@ -503,25 +527,88 @@ struct WidgetClient::Impl {
     }
     history.push_back(j);
     inbox.push_back(std::move(j));
+    cv.notify_all();
+    lock.unlock();
     StartRead();
   }
 
-  bool Write(std::string_view bytes, bool text) {
-    if (!connected || closed) return false;
-    bool done = false;
-    beast::error_code ec;
-    ws.text(text);
-    ws.async_write(net::buffer(bytes.data(), bytes.size()), [&](beast::error_code e, size_t) {
-      ec = e;
-      done = true;
+  bool IsClosed() const {
+    std::lock_guard lock(mu);
+    return closed;
+  }
+
+  // Runs `start(done)` on the I/O thread, where `done(ec)` must be called
+  // once; waits up to 5 s, then closes the socket.
+  bool RunOnIo(std::function<void(std::function<void(beast::error_code)>)> start) {
+    if (!connected || IsClosed()) return false;
+    auto promise = std::make_shared<std::promise<beast::error_code>>();
+    std::future<beast::error_code> result = promise->get_future();
+    net::post(ioc, [start = std::move(start), promise] {
+      start([promise](beast::error_code ec) { promise->set_value(ec); });
     });
-    if (!RunUntil(ioc, [&] { return done; }, SteadyClock::now() + 5s)) {
-      beast::error_code ignored;
-      beast::get_lowest_layer(ws).close(ignored);
-      RunUntil(ioc, [&] { return done; }, SteadyClock::now() + 2s);
+    if (result.wait_for(5s) != std::future_status::ready) {
+      CloseSocket();
       return false;
     }
-    return !ec;
+    return !result.get();
+  }
+
+  bool Write(std::string_view bytes, bool text) {
+    auto data = std::make_shared<std::string>(bytes);
+    return RunOnIo([this, data, text](auto done) {
+      ws.text(text);
+      ws.async_write(net::buffer(*data),
+                     [data, done](beast::error_code ec, size_t) { done(ec); });
+    });
+  }
+
+  // Writes one masked frame straight to the socket, past Beast: when the
+  // server resets the connection during the write, the stream is not marked
+  // failed and the close frame it sent first is still read.
+  bool WriteUnchecked(std::string_view payload, bool text) {
+    auto frame = std::make_shared<std::string>();
+    frame->push_back(static_cast<char>(0x80 | (text ? 0x1 : 0x2)));
+    const uint64_t n = payload.size();
+    if (n < 126) {
+      frame->push_back(static_cast<char>(0x80 | n));
+    } else if (n < 65536) {
+      frame->push_back(static_cast<char>(0x80 | 126));
+      frame->push_back(static_cast<char>(n >> 8));
+      frame->push_back(static_cast<char>(n & 0xff));
+    } else {
+      frame->push_back(static_cast<char>(0x80 | 127));
+      for (int i = 7; i >= 0; --i) frame->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    }
+    const unsigned char mask[4] = {0x3a, 0x5c, 0x77, 0x19};
+    frame->append(reinterpret_cast<const char*>(mask), 4);
+    for (uint64_t i = 0; i < n; ++i) {
+      frame->push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+    }
+    return RunOnIo([this, frame](auto done) {
+      net::async_write(beast::get_lowest_layer(ws), net::buffer(*frame),
+                       [frame, done](beast::error_code ec, size_t) { done(ec); });
+    });
+  }
+
+  // Closes the TCP socket (RST, no close frame) on the I/O thread and waits
+  // for the pending read to end.
+  void CloseSocket() {
+    auto promise = std::make_shared<std::promise<void>>();
+    auto done = promise->get_future();
+    net::post(ioc, [this, promise] {
+      beast::error_code ignored;
+      auto& sock = beast::get_lowest_layer(ws);
+      if (sock.is_open()) {
+        sock.set_option(net::socket_base::linger(true, 0), ignored);
+        sock.close(ignored);
+      }
+      promise->set_value();
+    });
+    if (io.joinable()) done.wait_for(2s);
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, 2s, [&] { return !reading; });
+    closed = true;
+    if (close_reason.empty()) close_reason = "closed by the client";
   }
 };
 
@@ -558,11 +645,14 @@ WidgetClient::WidgetClient(uint16_t port, Millis timeout) : impl_(std::make_uniq
     return;
   }
   s.connected = true;
+  s.ioc.restart();
+  s.work.emplace(net::make_work_guard(s.ioc));
   s.StartRead();
+  s.io = std::thread([&s] { s.ioc.run(); });
 }
 
 WidgetClient::~WidgetClient() {
-  if (!impl_->closed) CloseAbruptly();
+  if (!impl_->IsClosed()) CloseAbruptly();
 }
 
 bool WidgetClient::connected() const { return impl_->connected; }
@@ -586,13 +676,18 @@ bool WidgetClient::Send(const Json& frame) { return impl_->Write(frame.dump(), t
 
 bool WidgetClient::SendRaw(std::string_view bytes, bool text) { return impl_->Write(bytes, text); }
 
+bool WidgetClient::SendUnchecked(std::string_view bytes, bool text) {
+  return impl_->WriteUnchecked(bytes, text);
+}
+
 bool WidgetClient::SendMessage(const std::string& client_id, const std::string& text) {
   return Send({{"type", "message"}, {"client_id", client_id}, {"text", text}});
 }
 
 std::optional<Json> WidgetClient::Recv(Millis timeout) {
   Impl& s = *impl_;
-  RunUntil(s.ioc, [&] { return !s.inbox.empty() || s.closed; }, SteadyClock::now() + timeout);
+  std::unique_lock lock(s.mu);
+  s.cv.wait_for(lock, timeout, [&] { return !s.inbox.empty() || s.closed; });
   if (s.inbox.empty()) return std::nullopt;
   Json j = std::move(s.inbox.front());
   s.inbox.pop_front();
@@ -602,6 +697,7 @@ std::optional<Json> WidgetClient::Recv(Millis timeout) {
 std::optional<Json> WidgetClient::WaitFor(const FramePredicate& pred, Millis timeout) {
   Impl& s = *impl_;
   auto deadline = SteadyClock::now() + timeout;
+  std::unique_lock lock(s.mu);
   size_t scanned = 0;
   for (;;) {
     for (; scanned < s.inbox.size(); ++scanned) {
@@ -613,7 +709,7 @@ std::optional<Json> WidgetClient::WaitFor(const FramePredicate& pred, Millis tim
     }
     if (s.closed) return std::nullopt;
     size_t seen = s.inbox.size();
-    if (!RunUntil(s.ioc, [&] { return s.inbox.size() > seen || s.closed; }, deadline)) {
+    if (!s.cv.wait_until(lock, deadline, [&] { return s.inbox.size() > seen || s.closed; })) {
       return std::nullopt;
     }
   }
@@ -622,43 +718,51 @@ std::optional<Json> WidgetClient::WaitFor(const FramePredicate& pred, Millis tim
 void WidgetClient::Drain(Millis quiet, Millis timeout) {
   Impl& s = *impl_;
   auto deadline = SteadyClock::now() + timeout;
+  std::unique_lock lock(s.mu);
   while (!s.closed && SteadyClock::now() < deadline) {
     size_t seen = s.history.size();
     auto until = std::min(deadline, SteadyClock::now() + quiet);
-    if (!RunUntil(s.ioc, [&] { return s.history.size() > seen || s.closed; }, until)) return;
+    if (!s.cv.wait_until(lock, until, [&] { return s.history.size() > seen || s.closed; })) {
+      return;
+    }
   }
 }
 
-void WidgetClient::CloseAbruptly() {
-  Impl& s = *impl_;
-  beast::error_code ignored;
-  auto& sock = beast::get_lowest_layer(s.ws);
-  if (sock.is_open()) {
-    sock.set_option(net::socket_base::linger(true, 0), ignored);  // RST, at once
-    sock.close(ignored);
-  }
-  RunUntil(s.ioc, [&] { return !s.reading; }, SteadyClock::now() + 1s);
-  s.closed = true;
-  if (s.close_reason.empty()) s.close_reason = "closed by the client";
-}
+void WidgetClient::CloseAbruptly() { impl_->CloseSocket(); }
 
 void WidgetClient::Close() {
   Impl& s = *impl_;
-  if (s.closed || !s.connected) return;
-  bool done = false;
-  s.ws.async_close(websocket::close_code::normal, [&](beast::error_code) { done = true; });
-  if (!RunUntil(s.ioc, [&] { return done && !s.reading; }, SteadyClock::now() + 2s)) {
-    CloseAbruptly();
-    RunUntil(s.ioc, [&] { return done; }, SteadyClock::now() + 1s);
-  }
-  s.closed = true;
+  if (!s.connected || s.IsClosed()) return;
+  net::post(s.ioc, [&s] {
+    s.ws.async_close(websocket::close_code::normal, [](beast::error_code) {});
+  });
+  std::unique_lock lock(s.mu);
+  bool done = s.cv.wait_for(lock, 2s, [&] { return s.closed && !s.reading; });
+  lock.unlock();
+  if (!done) CloseAbruptly();
 }
 
-bool WidgetClient::closed() const { return impl_->closed; }
-std::optional<int> WidgetClient::close_code() const { return impl_->close_code; }
-std::string WidgetClient::close_reason() const { return impl_->close_reason; }
-const std::vector<Json>& WidgetClient::history() const { return impl_->history; }
-size_t WidgetClient::inbox_size() const { return impl_->inbox.size(); }
+bool WidgetClient::closed() const { return impl_->IsClosed(); }
+
+std::optional<int> WidgetClient::close_code() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->close_code;
+}
+
+std::string WidgetClient::close_reason() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->close_reason;
+}
+
+std::vector<Json> WidgetClient::history() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->history;
+}
+
+size_t WidgetClient::inbox_size() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->inbox.size();
+}
 
 // ---- REST helpers -------------------------------------------------------------------
 

@@ -171,10 +171,10 @@ HttpResponse HttpRequest(uint16_t port, std::string_view method, std::string_vie
 
 // ---- widget WebSocket -------------------------------------------------------
 
-// A widget client on /ws/widget. Frames are read in the background of every
-// call (one read is always pending), queued in an inbox and recorded in
-// history(). Recv pops the oldest; WaitFor takes the first match and leaves
-// the others queued.
+// A widget client on /ws/widget. An I/O thread of its own keeps one read
+// pending and answers control frames at once, as a browser does; frames are
+// queued in an inbox and recorded in history(). Recv pops the oldest; WaitFor
+// takes the first match and leaves the others queued. Use from one thread.
 class WidgetClient {
  public:
   explicit WidgetClient(uint16_t port, Millis timeout = std::chrono::seconds(5));
@@ -193,6 +193,9 @@ class WidgetClient {
   bool Send(const Json& frame);
   // Sends raw bytes as one text (or binary) frame; no UTF-8 check.
   bool SendRaw(std::string_view bytes, bool text = true);
+  // Like SendRaw, but written to the socket directly, so a write the server
+  // cuts short (it closes on an oversized frame) does not hide its close frame.
+  bool SendUnchecked(std::string_view bytes, bool text = true);
   bool SendMessage(const std::string& client_id, const std::string& text);
 
   // The oldest queued frame, or nullopt on timeout or when closed and empty.
@@ -215,8 +218,8 @@ class WidgetClient {
   std::optional<int> close_code() const;
   // Why reading stopped ("closed", or the error message).
   std::string close_reason() const;
-  // Every frame received, in arrival order.
-  const std::vector<Json>& history() const;
+  // Every frame received, in arrival order (a copy).
+  std::vector<Json> history() const;
   size_t inbox_size() const;
 
  private:

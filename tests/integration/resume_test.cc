@@ -43,7 +43,10 @@ TEST_F(ResumeTest, ResumeReplaysWhatWasMissedInOrder) {
   EXPECT_EQ(Int(b.welcome["conversation"], "last_seq"), 4) << b.welcome.dump();
   b.ws->Drain(400ms);
   EXPECT_EQ(Join(SeqsOf(*b.ws)), "2,3,4");
-  std::vector<Json> h = b.ws->history();
+  std::vector<Json> h;  // the frames after the welcome
+  for (const Json& f : b.ws->history()) {
+    if (Str(f, "type") != "welcome") h.push_back(f);
+  }
   ASSERT_EQ(h.size(), 3u) << Json(h).dump();
   EXPECT_EQ(Str(h[0], "text"), "echo: one");
   EXPECT_EQ(Str(h[1], "text"), "two");
@@ -56,7 +59,7 @@ TEST_F(ResumeTest, ResumeReplaysWhatWasMissedInOrder) {
                                {{"conversation", a.conversation_id}, {"after_seq", 4}});
   ASSERT_TRUE(c.ws);
   c.ws->Drain(300ms);
-  EXPECT_TRUE(c.ws->history().empty()) << Json(c.ws->history()).dump();
+  EXPECT_EQ(c.ws->history().size(), 1u) << "only the welcome: " << Json(c.ws->history()).dump();
   ASSERT_TRUE(b.ws->SendMessage("m-3", "three"));
   std::optional<Json> live = c.ws->WaitFor(IsMessageSeq(5));
   ASSERT_TRUE(live);
