@@ -121,6 +121,9 @@ TEST_F(ShutdownTest, SigtermWithClientsConnectedExitsZeroAndKeepsEverythingAcked
   int code = server_->Terminate(15s);
   EXPECT_EQ(code, 0) << "exit status after SIGTERM (-1: still running after 15 s)";
   load.Stop();
+  // The idle tab was told the server is going away (so it reconnects).
+  idle.ws->WaitFor([](const Json&) { return false; }, 2s);
+  EXPECT_EQ(idle.ws->close_code(), std::optional<int>(1001)) << idle.ws->close_reason();
 
   ASSERT_TRUE(server_->Restart());
   for (const auto& [conv, list] : load.Acked()) {

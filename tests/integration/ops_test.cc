@@ -1,5 +1,8 @@
 // What an operator relies on: health, readiness, metrics, keep-alive, a
 // clean exit.
+#include <sstream>
+#include <thread>
+
 #include "harness.h"
 
 namespace kefu::it {
@@ -74,6 +77,28 @@ TEST_F(OpsTest, IdleServerExitsZeroOnSigterm) {
   // The tenant survived the restart.
   WidgetSession s = OpenWidget(port(), tenant_.public_key);
   EXPECT_TRUE(s.ws);
+}
+
+class IdleTimeoutTest : public ServerTest {
+ protected:
+  std::vector<std::string> Args() const override { return {"--idle-timeout", "1"}; }
+};
+
+TEST_F(IdleTimeoutTest, IdleHttpConnectionIsClosedQuietWidgetIsNot) {
+  HttpConnection http(port());
+  ASSERT_TRUE(http.connected());
+  EXPECT_EQ(http.Request("GET", "/healthz").status, 200);
+  WidgetSession s = OpenWidget(port(), tenant_.public_key);
+  ASSERT_TRUE(s.ws);
+  std::this_thread::sleep_for(2500ms);
+  // The keep-alive connection was closed by the server: the request fails.
+  HttpResponse r = http.Request("GET", "/healthz", "", {}, 2s);
+  EXPECT_EQ(r.status, 0) << "an idle keep-alive connection outlived --idle-timeout 1: "
+                         << r.Describe();
+  // A quiet chat tab (which answers the server's pings) stays connected.
+  EXPECT_FALSE(s.ws->closed()) << "quiet widget dropped: " << s.ws->close_reason();
+  ASSERT_TRUE(s.ws->Send({{"type", "ping"}}));
+  EXPECT_TRUE(s.ws->WaitFor(IsType("pong")));
 }
 
 }  // namespace

@@ -70,6 +70,17 @@ TEST_F(WidgetTest, PingGetsPong) {
   EXPECT_TRUE(s.ws->WaitFor(IsType("pong")));
 }
 
+TEST_F(WidgetTest, TypingGetsNoAnswer) {
+  WidgetSession s = OpenWidget(port(), tenant_.public_key);
+  ASSERT_TRUE(s.ws);
+  ASSERT_TRUE(s.ws->Send({{"type", "typing"}, {"on", true}}));
+  ASSERT_TRUE(s.ws->Send({{"type", "typing"}, {"on", false}}));
+  ASSERT_TRUE(s.ws->Send({{"type", "ping"}}));
+  std::optional<Json> next = s.ws->Recv();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(Str(*next, "type"), "pong") << "typing was answered: " << next->dump();
+}
+
 TEST_F(WidgetTest, ResentClientIdGetsSameSeqAndIsStoredOnce) {
   WidgetSession s = OpenWidget(port(), tenant_.public_key);
   ASSERT_TRUE(s.ws);
