@@ -148,6 +148,86 @@ TEST_F(ResumeTest, AbruptDisconnectMidStreamThenResumeLosesAndDoublesNothing) {
   EXPECT_EQ(msgs.size(), static_cast<size_t>(2 * kMessages));
 }
 
+// The seqs of one connection, checked: exactly 1..n, in order. "" or what is
+// wrong.
+std::string CheckStream(const std::vector<int64_t>& seqs, int64_t n) {
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if (seqs[i] != static_cast<int64_t>(i) + 1) {
+      return "position " + std::to_string(i + 1) + " holds seq " + std::to_string(seqs[i]) +
+             "; stream: " + Join(seqs);
+    }
+  }
+  if (static_cast<int64_t>(seqs.size()) != n) {
+    return "got " + std::to_string(seqs.size()) + " seqs, want " + std::to_string(n);
+  }
+  return "";
+}
+
+// A tab resuming from 0 while another tab of the same contact is writing:
+// the replay and the live messages join without a gap or a repeat.
+TEST_F(ResumeTest, ResumeWhileAnotherTabWritesJoinsReplayAndLiveExactly) {
+  constexpr int kMessages = 150;
+  WidgetSession writer = OpenWidget(port(), tenant_.public_key);
+  ASSERT_TRUE(writer.ws);
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(writer.ws->SendMessage("x-" + std::to_string(i), "x " + std::to_string(i)));
+  }
+  ASSERT_TRUE(writer.ws->WaitFor(IsAck("x-29")));
+  std::unique_ptr<WidgetClient> reader;
+  for (int i = 30; i < kMessages; ++i) {
+    ASSERT_TRUE(writer.ws->SendMessage("x-" + std::to_string(i), "x " + std::to_string(i)));
+    if (i % 30 == 0) {  // stay well under the 64 unacknowledged allowed
+      ASSERT_TRUE(writer.ws->WaitFor(IsAck("x-" + std::to_string(i - 10))));
+    }
+    if (i == 60) {  // joins mid-stream
+      WidgetSession r = OpenWidget(port(), tenant_.public_key, writer.contact_token,
+                                   {{"conversation", writer.conversation_id}, {"after_seq", 0}});
+      ASSERT_TRUE(r.ws);
+      reader = std::move(r.ws);
+    }
+  }
+  // Every message and its echo reach both tabs.
+  auto errors = [&] {
+    std::string e;
+    for (const Json& f : writer.ws->history()) {
+      if (Str(f, "type") == "error") e += f.dump() + " ";
+    }
+    return e;
+  };
+  ASSERT_TRUE(writer.ws->WaitFor(IsBotText("echo: x " + std::to_string(kMessages - 1)), 15s))
+      << errors();
+  ASSERT_TRUE(reader->WaitFor(IsBotText("echo: x " + std::to_string(kMessages - 1)), 15s));
+  writer.ws->Drain(300ms);
+  reader->Drain(300ms);
+  EXPECT_EQ(CheckStream(SeqsOf(*writer.ws), 2 * kMessages), "") << "writer tab";
+  EXPECT_EQ(CheckStream(SeqsOf(*reader), 2 * kMessages), "") << "resumed tab";
+}
+
+// Two tabs of one contact writing at once: each tab sees every seq once, in
+// order (its own as acks, the other tab's and the bot's as messages).
+TEST_F(ResumeTest, TwoTabsWritingAtOnceEachSeeEverySeqOnceInOrder) {
+  constexpr int kPerTab = 40;
+  WidgetSession a = OpenWidget(port(), tenant_.public_key);
+  ASSERT_TRUE(a.ws);
+  WidgetSession b = OpenWidget(port(), tenant_.public_key, a.contact_token);
+  ASSERT_TRUE(b.ws);
+  ASSERT_EQ(a.conversation_id, b.conversation_id);
+  for (int i = 0; i < kPerTab; ++i) {
+    ASSERT_TRUE(a.ws->SendMessage("a-" + std::to_string(i), "a " + std::to_string(i)));
+    ASSERT_TRUE(b.ws->SendMessage("b-" + std::to_string(i), "b " + std::to_string(i)));
+  }
+  const size_t want = 4 * kPerTab;
+  for (WidgetClient* ws : {a.ws.get(), b.ws.get()}) {
+    for (int round = 0; round < 100 && SeqsOf(*ws).size() < want; ++round) ws->Drain(50ms, 100ms);
+    ws->Drain(300ms);
+  }
+  EXPECT_EQ(CheckStream(SeqsOf(*a.ws), want), "") << "tab a";
+  EXPECT_EQ(CheckStream(SeqsOf(*b.ws), want), "") << "tab b";
+  std::vector<Json> msgs = FetchMessages(port(), tenant_.api_key, a.conversation_id);
+  EXPECT_EQ(CheckGapFree(msgs), "");
+  EXPECT_EQ(msgs.size(), want);
+}
+
 TEST_F(ResumeTest, ResentAfterReconnectIsAckedAsDuplicate) {
   WidgetSession a = OpenWidget(port(), tenant_.public_key);
   ASSERT_TRUE(a.ws);
