@@ -13,24 +13,29 @@ std::string MessageCreatedPayload(int64_t conversation_id, const std::string& se
   return DumpJson(Json{{"conversation_id", conversation_id}, {"sender", sender}});
 }
 
+// The row a successful append wrote.
+store::Message StoredMessage(const store::NewMessage& m, const store::AppendResult& r) {
+  store::Message msg;
+  msg.id = r.message_id;
+  msg.tenant_id = m.tenant_id;
+  msg.conversation_id = m.conversation_id;
+  msg.seq = r.seq;
+  msg.sender = m.sender;
+  msg.sender_id = m.sender_id;
+  msg.client_id = m.client_id;
+  msg.text = m.text;
+  msg.attachments_json = m.attachments_json;
+  msg.payload_json = m.payload_json;
+  msg.created_at = r.created_at;
+  return msg;
+}
+
 }  // namespace
 
 void ConversationService::Publish(const store::NewMessage& m, const store::AppendResult& r,
                                   uint64_t origin) {
-  auto msg = std::make_shared<store::Message>();
-  msg->id = r.message_id;
-  msg->tenant_id = m.tenant_id;
-  msg->conversation_id = m.conversation_id;
-  msg->seq = r.seq;
-  msg->sender = m.sender;
-  msg->sender_id = m.sender_id;
-  msg->client_id = m.client_id;
-  msg->text = m.text;
-  msg->attachments_json = m.attachments_json;
-  msg->payload_json = m.payload_json;
-  msg->created_at = r.created_at;
   d_.bus->Publish(bus::Event{bus::kMessageCreated, m.tenant_id, m.conversation_id,
-                             std::move(msg), "", origin});
+                             std::make_shared<store::Message>(StoredMessage(m, r)), "", origin});
 }
 
 void ConversationService::Receive(Inbound in, store::Callback<store::AppendResult> done) {
@@ -69,26 +74,19 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
         d_.metrics->ack_seconds.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         Publish(*copy, *r, origin);
-        const store::AppendResult result = *r;
+        // Hand the question to the responder before acknowledging, so that
+        // whoever waits for the ack finds the answer already under way.
+        if (bot) Answer(*copy, *r);
         done(std::move(r));
-        if (!bot) return;
-        store::Message question;
-        question.id = result.message_id;
-        question.tenant_id = copy->tenant_id;
-        question.conversation_id = copy->conversation_id;
-        question.seq = result.seq;
-        question.sender = store::Sender::kContact;
-        question.sender_id = copy->sender_id;
-        question.client_id = copy->client_id;
-        question.text = copy->text;
-        question.attachments_json = copy->attachments_json;
-        question.created_at = result.created_at;
-        store::Conversation conversation;
-        conversation.id = copy->conversation_id;
-        conversation.tenant_id = copy->tenant_id;
-        conversation.status = "bot";
-        Answer(std::move(conversation), std::move(question));
       });
+}
+
+void ConversationService::Answer(const store::NewMessage& m, const store::AppendResult& r) {
+  store::Conversation conversation;
+  conversation.id = m.conversation_id;
+  conversation.tenant_id = m.tenant_id;
+  conversation.status = "bot";
+  Answer(std::move(conversation), StoredMessage(m, r));
 }
 
 void ConversationService::Answer(store::Conversation conversation, store::Message message) {

@@ -60,6 +60,7 @@ class ConversationService {
   int64_t RepliesInFlight() const { return replies_in_flight_.load(); }
 
  private:
+  void Answer(const store::NewMessage& m, const store::AppendResult& r);
   void Answer(store::Conversation conversation, store::Message message);
   void StoreReplies(const store::Message& question, std::vector<Reply> replies);
   void Publish(const store::NewMessage& m, const store::AppendResult& r, uint64_t origin);
