@@ -2,7 +2,40 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 namespace kefu::app {
+namespace {
+
+bool OnCommandLine(const CLI::Option& opt, const std::vector<std::string>& args) {
+  for (const std::string& name : opt.get_lnames()) {
+    const std::string flag = "--" + name;
+    for (const std::string& a : args) {
+      if (a == flag || a.rfind(flag + "=", 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+// CLI11 lets a config file win over the environment; kefu's order is file,
+// then environment, then flags. So each KEFU_* variable is applied again to
+// the options the command line did not set. Throws CLI::ParseError.
+void ApplyEnvironment(CLI::App& app, const std::vector<std::string>& args) {
+  for (CLI::Option* opt : app.get_options()) {
+    const std::string& env = opt->get_envname();
+    if (env.empty() || env == "KEFU_CONFIG") continue;
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr || OnCommandLine(*opt, args)) continue;
+    opt->clear();
+    opt->add_result(value);
+    opt->run_callback();
+  }
+  for (CLI::App* sub : app.get_subcommands()) ApplyEnvironment(*sub, args);
+}
+
+}  // namespace
 
 int ParseCli(int argc, char** argv, Cli* cli) {
   CLI::App app{
@@ -80,6 +113,7 @@ int ParseCli(int argc, char** argv, Cli* cli) {
 
   try {
     app.parse(argc, argv);
+    ApplyEnvironment(app, std::vector<std::string>(argv + 1, argv + argc));
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
