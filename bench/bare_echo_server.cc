@@ -108,8 +108,8 @@ int Answer(std::string_view frame, int64_t conversation, int64_t& seq, bool bot_
     std::string& w = out[0];
     w = R"({"type":"welcome","contact":{"id":)" + std::to_string(id) +
         R"(},"conversation":{"id":)" + std::to_string(conversation) +
-        R"(,"status":"bot","last_seq":)" + std::to_string(seq) +
-        R"(},"server_time":)" + std::to_string(NowMs()) + "}";
+        R"(,"status":"bot","last_seq":)" + std::to_string(seq) + R"(},"server_time":)" +
+        std::to_string(NowMs()) + "}";
     return 1;
   }
   if (f.type == "ping") {

@@ -101,11 +101,11 @@ struct Options {
   int connections = 64;
   int64_t messages = -1;  // per connection; default depends on the mode
   Mode mode = Mode::kClosed;
-  double rate = 0;      // open loop: messages/s across all connections
-  double duration = 0;  // seconds; closed: optional cap, open: required, idle: hold time
-  double warmup = 0;    // seconds not recorded at the start of the load
-  double timeout = 10;  // seconds the server may keep a connection waiting
-  double drain = 5;     // open loop: seconds to wait for the last acks
+  double rate = 0;             // open loop: messages/s across all connections
+  double duration = 0;         // seconds; closed: optional cap, open: required, idle: hold time
+  double warmup = 0;           // seconds not recorded at the start of the load
+  double timeout = 10;         // seconds the server may keep a connection waiting
+  double drain = 5;            // open loop: seconds to wait for the last acks
   double max_time = 120;       // closed loop without --duration: hard cap on the load
   double setup_timeout = 120;  // all connections established within this
   double settle = 2;           // idle: seconds between "all established" and the RSS reading
@@ -325,8 +325,8 @@ std::string Bootstrap(const Options& o) {
     auto [cec] = co_await stream.async_connect(
         tcp::endpoint(net::ip::make_address_v4(o.host), o.port), kTuple);
     if (cec) {
-      failure = "bootstrap: connect to " + o.host + ":" + std::to_string(o.port) + ": " +
-                cec.message();
+      failure =
+          "bootstrap: connect to " + o.host + ":" + std::to_string(o.port) + ": " + cec.message();
       co_return;
     }
     Json body = {{"token", o.bootstrap_token},
@@ -388,12 +388,12 @@ std::string Bootstrap(const Options& o) {
 struct Stats {
   uint64_t established = 0;
   uint64_t setup_failed = 0;
-  uint64_t sent = 0;          // message frames written (measured or not)
+  uint64_t sent = 0;  // message frames written (measured or not)
   uint64_t sent_measured = 0;
-  uint64_t acked = 0;         // measured acks
+  uint64_t acked = 0;  // measured acks
   uint64_t acked_warmup = 0;
-  uint64_t resends = 0;       // closed loop: resends after busy
-  uint64_t hello_busy = 0;    // hello answered busy (and resent)
+  uint64_t resends = 0;          // closed loop: resends after busy
+  uint64_t hello_busy = 0;       // hello answered busy (and resent)
   uint64_t failed_messages = 0;  // answered with an error other than busy
   uint64_t shed = 0;             // open loop: answered busy (not resent)
   uint64_t unacked = 0;          // sent, never answered before the end
@@ -407,7 +407,7 @@ struct Stats {
   uint64_t timeouts = 0;
   uint64_t dropped = 0;  // connections closed by the server or failed mid-run
   int64_t last_ack_ns = 0;
-  int64_t max_send_lag_ns = 0;  // open loop: how late the generator sent
+  int64_t max_send_lag_ns = 0;                     // open loop: how late the generator sent
   std::map<std::string, uint64_t> errors;          // error frames by code
   std::map<std::string, uint64_t> setup_failures;  // by reason
   std::vector<uint32_t> latency_us;
@@ -489,8 +489,9 @@ struct Conn {
 };
 
 struct Worker {
-  Worker() : go(ioc, net::steady_timer::time_point::max()),
-             release(ioc, net::steady_timer::time_point::max()) {}
+  Worker()
+      : go(ioc, net::steady_timer::time_point::max()),
+        release(ioc, net::steady_timer::time_point::max()) {}
   net::io_context ioc{1};
   Stats stats;
   // Many connections wait on each; cancel() wakes them all.
@@ -781,8 +782,8 @@ class LoadGen {
             if (measured) {
               ++st.acked;
               ++measured_count;
-              st.latency_us.push_back(static_cast<uint32_t>(
-                  std::min<int64_t>((now - t0) / 1000, UINT32_MAX)));
+              st.latency_us.push_back(
+                  static_cast<uint32_t>(std::min<int64_t>((now - t0) / 1000, UINT32_MAX)));
               st.last_ack_ns = std::max(st.last_ack_ns, now);
             } else {
               ++st.acked_warmup;
@@ -831,8 +832,7 @@ class LoadGen {
     // Each connection sends every `interval`; connections are staggered
     // evenly over one interval so the total is smooth.
     const double interval = 1e9 * o_.connections / o_.rate;
-    const int64_t first =
-        sch.start_ns + static_cast<int64_t>(interval * c.index / o_.connections);
+    const int64_t first = sch.start_ns + static_cast<int64_t>(interval * c.index / o_.connections);
     net::steady_timer t(w.ioc);
     std::string cid, msg;
     for (int64_t k = 0; k < o_.messages && !c.failed; ++k) {
@@ -971,9 +971,12 @@ double Percentile(const std::vector<uint32_t>& sorted, double p) {
 
 const char* ModeName(Mode m) {
   switch (m) {
-    case Mode::kClosed: return "closed";
-    case Mode::kOpen: return "open";
-    case Mode::kIdle: return "idle";
+    case Mode::kClosed:
+      return "closed";
+    case Mode::kOpen:
+      return "open";
+    case Mode::kIdle:
+      return "idle";
   }
   return "?";
 }
@@ -1110,9 +1113,8 @@ int main(int argc, char** argv) {
       w.release.cancel();
     });
   }
-  const int64_t hard_deadline =
-      (o.mode == Mode::kIdle ? NowNs() : sch.end_ns) +
-      static_cast<int64_t>((o.drain + 2 * o.timeout + 5) * 1e9);
+  const int64_t hard_deadline = (o.mode == Mode::kIdle ? NowNs() : sch.end_ns) +
+                                static_cast<int64_t>((o.drain + 2 * o.timeout + 5) * 1e9);
   while (shared.finished.load() < o.connections) {
     if (NowNs() > hard_deadline) {
       forced = true;
@@ -1149,9 +1151,9 @@ int main(int argc, char** argv) {
   const int64_t rss_growth = (rss_before >= 0 && rss_after >= 0) ? rss_after - rss_before : -1;
   const double kb_per_conn =
       (rss_growth >= 0 && established > 0) ? static_cast<double>(rss_growth) / established : -1;
-  const double peak_kb_per_conn =
-      (rss_before >= 0 && established > 0) ? static_cast<double>(rss_peak - rss_before) / established
-                                           : -1;
+  const double peak_kb_per_conn = (rss_before >= 0 && established > 0)
+                                      ? static_cast<double>(rss_peak - rss_before) / established
+                                      : -1;
 
   Json j;
   j["mode"] = ModeName(o.mode);
@@ -1175,13 +1177,11 @@ int main(int argc, char** argv) {
     j["acked"] = total.acked;
     j["acked_warmup"] = total.acked_warmup;
     j["acked_per_s"] = rate;
-    j["latency_ms"] = {{"count", total.latency_us.size()},
-                       {"mean", mean_ms},
-                       {"p50", Percentile(total.latency_us, 50)},
-                       {"p90", Percentile(total.latency_us, 90)},
-                       {"p99", Percentile(total.latency_us, 99)},
-                       {"p999", Percentile(total.latency_us, 99.9)},
-                       {"max", Percentile(total.latency_us, 100)}};
+    j["latency_ms"] = {
+        {"count", total.latency_us.size()},        {"mean", mean_ms},
+        {"p50", Percentile(total.latency_us, 50)}, {"p90", Percentile(total.latency_us, 90)},
+        {"p99", Percentile(total.latency_us, 99)}, {"p999", Percentile(total.latency_us, 99.9)},
+        {"max", Percentile(total.latency_us, 100)}};
     j["resends_after_busy"] = total.resends;
     j["shed_busy"] = total.shed;
     j["failed_messages"] = total.failed_messages;
