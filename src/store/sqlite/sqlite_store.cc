@@ -450,8 +450,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opts
   Result<std::unique_ptr<Conn>> conn = s->OpenConn(/*writer=*/true);
   if (!conn.ok()) return conn.status();
   if (Status m = Migrate(**conn, s->clock_); !m.ok()) return m;
+  Result<std::unique_ptr<Conn>> ckpt = s->OpenConn(/*writer=*/true);
+  if (!ckpt.ok()) return ckpt.status();
+  // Our hook replaces SQLite's automatic checkpoint on commit.
+  sqlite3_wal_hook((*conn)->db(), &SqliteStore::OnWalCommit, s.get());
   s->writer_conn_ = std::move(*conn);
   s->writer_ = std::thread([p = s.get()] { p->WriterLoop(); });
+  s->checkpointer_ = std::thread(&SqliteStore::CheckpointLoop, s.get(), std::move(*ckpt));
   return s;
 }
 
@@ -489,6 +494,7 @@ SqliteStore::~SqliteStore() {
     std::lock_guard lock(join_mu_);
     if (writer_.joinable()) writer_.join();  // Close() from a callback did not join
   }
+  StopCheckpointer();
   writer_conn_.reset();
   {
     std::lock_guard lock(readers_mu_);
@@ -506,8 +512,66 @@ void SqliteStore::Close() {
   // From a callback (the writer thread itself): the writer drains and exits
   // on its own; the destructor joins it.
   if (t_writer_of == this) return;
+  {
+    std::lock_guard lock(join_mu_);
+    if (writer_.joinable()) writer_.join();
+  }
+  StopCheckpointer();
+}
+
+// ---- checkpoints -----------------------------------------------------------
+
+constexpr int kCheckpointPages = 1000;
+
+int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  bool wake;
+  {
+    std::lock_guard lock(store->ckpt_mu_);
+    wake = pages >= kCheckpointPages && store->wal_pages_ < kCheckpointPages;
+    store->wal_pages_ = pages;
+  }
+  if (wake) store->ckpt_cv_.notify_one();
+  return SQLITE_OK;
+}
+
+void SqliteStore::CheckpointLoop(std::unique_ptr<Conn> conn) {
+  std::unique_lock lock(ckpt_mu_);
+  bool warned = false;
+  for (;;) {
+    ckpt_cv_.wait_for(lock, std::chrono::seconds(2),
+                      [this] { return ckpt_stop_ || wal_pages_ >= kCheckpointPages; });
+    if (ckpt_stop_) break;
+    if (wal_pages_ == 0) continue;
+    lock.unlock();
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(conn->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && !warned) {
+      spdlog::warn("store: checkpoint failed: {}", sqlite3_errmsg(conn->db()));
+      warned = true;
+    } else if (rc == SQLITE_OK) {
+      warned = false;
+    }
+    lock.lock();
+    // The writer resets the WAL on its next commit once all of it is in the
+    // database; until then a complete checkpoint has nothing left to do.
+    if (rc == SQLITE_OK && done == log) wal_pages_ = 0;
+    // Readers may keep a checkpoint from completing: don't spin meanwhile.
+    ckpt_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return ckpt_stop_; });
+  }
+  lock.unlock();
+  // Leave a short WAL behind (the writer has stopped).
+  (void)sqlite3_wal_checkpoint_v2(conn->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+}
+
+void SqliteStore::StopCheckpointer() {
+  {
+    std::lock_guard lock(ckpt_mu_);
+    ckpt_stop_ = true;
+  }
+  ckpt_cv_.notify_all();
   std::lock_guard lock(join_mu_);
-  if (writer_.joinable()) writer_.join();
+  if (checkpointer_.joinable()) checkpointer_.join();
 }
 
 // ---- the write queue -------------------------------------------------------

@@ -135,6 +135,13 @@ class SqliteStore final : public Store {
   void Push(WriteOp op, bool bounded);
 
   void WriterLoop();
+  // Copies the WAL into the database file on a thread and connection of its
+  // own (PASSIVE checkpoints), so that no commit — and no ack — ever waits
+  // for a checkpoint. Woken when the WAL passes kCheckpointPages, and at
+  // least every two seconds while it holds anything.
+  void CheckpointLoop(std::unique_ptr<Conn> conn);
+  void StopCheckpointer();
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
   // Commits `ops` as one group and completes them (writer thread).
   void RunGroup(std::vector<WriteOp>& ops);
   // BEGIN ... COMMIT around the writes of `ops`. Errors: IoError.
@@ -161,6 +168,12 @@ class SqliteStore final : public Store {
   bool closed_ = false;         // guarded by mu_
   std::mutex join_mu_;          // serialises joining the writer
   std::thread writer_;
+
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  int wal_pages_ = 0;        // guarded by ckpt_mu_: WAL size after the last commit
+  bool ckpt_stop_ = false;   // guarded by ckpt_mu_
+  std::thread checkpointer_;
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

@@ -5,6 +5,9 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
 #include <set>
 #include <string>
 #include <vector>
@@ -245,6 +248,47 @@ TEST(SqliteFaults, InjectorOfOneDatabaseDoesNotTouchAnother) {
   EXPECT_TRUE(Append(**healthy, Msg(b, "1")).ok());
   faults.fail_syncs = false;
   EXPECT_TRUE(Append(**faulty, Msg(a, "1")).ok());
+}
+
+}  // namespace
+}  // namespace kefu::store::sqlite
+
+namespace kefu::store::sqlite {
+namespace {
+
+// Commits never run a checkpoint themselves: a thread of the store copies
+// the WAL into the database as it grows, and Close leaves an empty WAL.
+TEST(SqliteCheckpoints, RunBesideTheWriterAndTruncateAtClose) {
+  testing::TempDir dir;
+  const std::string path = dir.File("kefu.db");
+  auto s = OpenAt(path);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  testing::Seeded seeded = testing::Seed(**s, "t");
+  const std::string text(1000, 'x');
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 6000; ++i) {  // ~6 MB: well past the 1000-page mark
+    (*s)->AppendMessage(testing::Msg(seeded, "m" + std::to_string(i), text),
+                        [&failed](Result<AppendResult> r) { failed += !r.ok(); });
+  }
+  ASSERT_TRUE(testing::Flush(**s).ok());
+  EXPECT_EQ(failed.load(), 0);
+  // The database file itself fills up while the store stays open.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::filesystem::file_size(path) < 4'000'000 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(std::filesystem::file_size(path), 4'000'000u);
+  (*s)->Close();
+  s->reset();
+  std::error_code ec;  // SQLite may delete an empty WAL with the last connection
+  auto wal = std::filesystem::file_size(path + "-wal", ec);
+  EXPECT_TRUE(ec || wal == 0) << wal << " bytes of WAL left";
+  auto reopened = OpenAt(path);
+  ASSERT_TRUE(reopened.ok());
+  auto msgs = (*reopened)->ReadMessages(seeded.tenant.id, seeded.conversation.id, 5990, 100);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(msgs->size(), 10u);
 }
 
 }  // namespace
