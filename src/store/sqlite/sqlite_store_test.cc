@@ -258,7 +258,7 @@ namespace {
 
 // Commits never run a checkpoint themselves: a thread of the store copies
 // the WAL into the database as it grows, and Close leaves an empty WAL.
-TEST(SqliteCheckpoints, RunBesideTheWriterAndTruncateAtClose) {
+TEST(SqliteCheckpoints, DatabaseFillsWhileOpenAndTheWalIsEmptyAfterClose) {
   testing::TempDir dir;
   const std::string path = dir.File("kefu.db");
   auto s = OpenAt(path);
