@@ -115,6 +115,7 @@ struct Options {
   int connect_concurrency = 200;
   std::string text = "Hello, where is my order? 你好，我的订单到哪里了？";
   bool json = false;
+  bool timeline = false;
 };
 
 void Usage(int code) {
@@ -140,6 +141,7 @@ void Usage(int code) {
   --connect-concurrency N               connection setups in flight (200)
   --text T                              message text
   --json                                one JSON object on stdout
+  --timeline                            with --json: worst latency per 100 ms of the run
 usage: kefu_loadgen --fsync-probe DIR [--duration S]
   time pwrite(4 KiB) + fdatasync in DIR for S seconds (3); JSON on stdout
 )");
@@ -255,6 +257,8 @@ Options ParseOptions(int argc, char** argv) {
       o.text = value();
     } else if (a == "--json") {
       o.json = true;
+    } else if (a == "--timeline") {
+      o.timeline = true;
     } else if (a == "--help" || a == "-h") {
       Usage(0);
     } else {
@@ -411,6 +415,26 @@ struct Stats {
   std::map<std::string, uint64_t> errors;          // error frames by code
   std::map<std::string, uint64_t> setup_failures;  // by reason
   std::vector<uint32_t> latency_us;
+  // Per 100 ms of (scheduled) send time since the measurement started: the
+  // worst latency and the number of acks, to see when stalls happen.
+  std::vector<uint32_t> slot_max_us;
+  std::vector<uint32_t> slot_count;
+
+  static constexpr int64_t kSlotNs = 100'000'000;
+
+  // Records one ack: `sent_ns` after the start of measurement, `latency_ns`.
+  void Record(int64_t sent_ns, int64_t latency_ns) {
+    auto us = static_cast<uint32_t>(std::clamp<int64_t>(latency_ns / 1000, 0, UINT32_MAX));
+    latency_us.push_back(us);
+    auto slot = static_cast<size_t>(std::max<int64_t>(sent_ns, 0) / kSlotNs);
+    if (slot >= 100000) return;
+    if (slot >= slot_max_us.size()) {
+      slot_max_us.resize(slot + 1, 0);
+      slot_count.resize(slot + 1, 0);
+    }
+    slot_max_us[slot] = std::max(slot_max_us[slot], us);
+    ++slot_count[slot];
+  }
 
   void Merge(const Stats& o) {
     established += o.established;
@@ -438,6 +462,14 @@ struct Stats {
     for (auto& [k, v] : o.errors) errors[k] += v;
     for (auto& [k, v] : o.setup_failures) setup_failures[k] += v;
     latency_us.insert(latency_us.end(), o.latency_us.begin(), o.latency_us.end());
+    if (o.slot_max_us.size() > slot_max_us.size()) {
+      slot_max_us.resize(o.slot_max_us.size(), 0);
+      slot_count.resize(o.slot_max_us.size(), 0);
+    }
+    for (size_t i = 0; i < o.slot_max_us.size(); ++i) {
+      slot_max_us[i] = std::max(slot_max_us[i], o.slot_max_us[i]);
+      slot_count[i] += o.slot_count[i];
+    }
   }
 };
 
@@ -782,8 +814,7 @@ class LoadGen {
             if (measured) {
               ++st.acked;
               ++measured_count;
-              st.latency_us.push_back(
-                  static_cast<uint32_t>(std::min<int64_t>((now - t0) / 1000, UINT32_MAX)));
+              st.Record(t0 - s_.schedule.measure_ns, now - t0);
               st.last_ack_ns = std::max(st.last_ack_ns, now);
             } else {
               ++st.acked_warmup;
@@ -898,8 +929,7 @@ class LoadGen {
           if (ack) {
             if (it->measured) {
               ++st.acked;
-              st.latency_us.push_back(static_cast<uint32_t>(
-                  std::min<int64_t>((now - it->scheduled_ns) / 1000, UINT32_MAX)));
+              st.Record(it->scheduled_ns - s_.schedule.measure_ns, now - it->scheduled_ns);
               st.last_ack_ns = std::max(st.last_ack_ns, now);
             } else {
               ++st.acked_warmup;
@@ -1187,6 +1217,11 @@ int main(int argc, char** argv) {
     j["failed_messages"] = total.failed_messages;
     j["unacked"] = total.unacked;
     j["max_send_lag_ms"] = total.max_send_lag_ns / 1e6;
+    if (o.timeline) {
+      Json max_ms = Json::array();
+      for (uint32_t v : total.slot_max_us) max_ms.push_back(v / 1000.0);
+      j["timeline_100ms"] = {{"max_ms", max_ms}, {"acks", total.slot_count}};
+    }
   } else {
     j["hold_s"] = o.duration;
   }
