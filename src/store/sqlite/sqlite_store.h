@@ -4,8 +4,9 @@
 // Shape (see store.h for the contract):
 // - One writer thread owns one connection. Writes are queued (bounded by
 //   max_queue) and committed in groups of up to max_group: one
-//   BEGIN IMMEDIATE ... COMMIT, each write inside its own SAVEPOINT so a
-//   logical failure (NotFound, AlreadyExists...) undoes only that write. The
+//   BEGIN IMMEDIATE ... COMMIT. When a write fails on its own (NotFound,
+//   AlreadyExists...) the group is run again with each write inside its own
+//   SAVEPOINT, so that failure undoes only that write. The
 //   callbacks run after COMMIT returned, in queue order, on the writer
 //   thread. An I/O failure anywhere fails the whole group with IoError and
 //   rolls all of it back.
@@ -146,6 +147,9 @@ class SqliteStore final : public Store {
   void RunGroup(std::vector<WriteOp>& ops);
   // BEGIN ... COMMIT around the writes of `ops`. Errors: IoError.
   Status CommitGroup(std::vector<WriteOp>& ops);
+  // One try at the group's transaction. Without savepoints, a write's own
+  // failure rolls everything back and sets *logical_failure.
+  Status RunGroupTransaction(std::vector<WriteOp>& ops, bool savepoints, bool* logical_failure);
   Status ApplyOne(WriteOp& op);
 
   Result<Lease> AcquireReader();
