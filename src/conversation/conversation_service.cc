@@ -109,33 +109,58 @@ void ConversationService::StoreReplies(const store::Message& question,
                            });
     return;
   }
+  auto chain = std::make_shared<std::vector<store::NewMessage>>();
   for (size_t i = 0; i < replies.size(); ++i) {
     store::NewMessage m;
     m.tenant_id = question.tenant_id;
     m.conversation_id = question.conversation_id;
     m.sender = store::Sender::kBot;
-    // Idempotent: answering the same question again after a crash stores
-    // nothing twice.
+    // Idempotent: answering the same question again (a retry, or after a
+    // crash) stores nothing twice.
     m.client_id = "bot:" + std::to_string(question.seq) + ":" + std::to_string(i);
     m.text = std::move(replies[i].text);
     m.payload_json = std::move(replies[i].payload_json);
     m.created_at = d_.clock->NowMillis();
-    const bool last = i + 1 == replies.size();
-    if (last) m.answers_seq = question.seq;
+    if (i + 1 == replies.size()) m.answers_seq = question.seq;
     m.events.push_back({bus::kMessageCreated, MessageCreatedPayload(question.conversation_id, "bot")});
-    auto copy = std::make_shared<store::NewMessage>(m);
-    d_.store->AppendMessage(std::move(m), [this, copy, last](Result<store::AppendResult> r) {
-      if (r.ok() && !r->duplicate) {
-        d_.metrics->messages_out.Inc();
-        Publish(*copy, *r, 0);
-      } else if (!r.ok()) {
-        // The question stays pending and is answered again at the next start.
-        spdlog::warn("conv={} storing a reply failed: {}", copy->conversation_id,
-                     r.status().ToString());
-      }
-      if (last) replies_in_flight_.fetch_sub(1);
-    });
+    chain->push_back(std::move(m));
   }
+  StoreReply(std::move(chain), 0, 0);
+}
+
+// Replies of one turn are stored one after the other, in order. A reply the
+// store refused for now (busy, a disk error) is tried again with back-off:
+// the customer's message was acknowledged, so its answer must not be lost.
+void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessage>> chain,
+                                     size_t i, int attempt) {
+  store::NewMessage m = (*chain)[i];
+  d_.store->AppendMessage(std::move(m), [this, chain, i, attempt](Result<store::AppendResult> r) {
+    const store::NewMessage& sent = (*chain)[i];
+    if (r.ok()) {
+      if (!r->duplicate) {
+        d_.metrics->messages_out.Inc();
+        Publish(sent, *r, 0);
+      }
+      if (i + 1 < chain->size()) {
+        StoreReply(chain, i + 1, 0);
+      } else {
+        replies_in_flight_.fetch_sub(1);
+      }
+      return;
+    }
+    const Code code = r.status().code();
+    if (code != Code::kBusy && code != Code::kIoError) {
+      spdlog::warn("conv={} reply dropped: {}", sent.conversation_id, r.status().ToString());
+      replies_in_flight_.fetch_sub(1);
+      return;
+    }
+    const int64_t delay = std::min<int64_t>(int64_t{50} << std::min(attempt, 6), 2000);
+    if (attempt == 0 || attempt % 20 == 0) {
+      spdlog::warn("conv={} storing a reply failed ({}); retrying in {} ms", sent.conversation_id,
+                   r.status().ToString(), delay);
+    }
+    d_.executor->PostAfter(delay, [this, chain, i, attempt] { StoreReply(chain, i, attempt + 1); });
+  });
 }
 
 Result<int> ConversationService::Recover() {

@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "bus/bus.h"
 #include "conversation/responder.h"
@@ -63,6 +65,7 @@ class ConversationService {
   void Answer(const store::NewMessage& m, const store::AppendResult& r);
   void Answer(store::Conversation conversation, store::Message message);
   void StoreReplies(const store::Message& question, std::vector<Reply> replies);
+  void StoreReply(std::shared_ptr<std::vector<store::NewMessage>> chain, size_t i, int attempt);
   void Publish(const store::NewMessage& m, const store::AppendResult& r, uint64_t origin);
 
   Deps d_;

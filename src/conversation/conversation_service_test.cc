@@ -91,6 +91,7 @@ class ConversationServiceTest : public ::testing::Test {
   void Open() {
     store::SqliteOptions o;
     o.path = (dir_ / "kefu.db").string();
+    o.faults = &faults_;
     auto s = store::Store::OpenSqlite(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
@@ -114,6 +115,7 @@ class ConversationServiceTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  store::FaultInjector faults_;
   ManualClock clock_;
   metrics::Registry metrics_;
   ManualExecutor executor_;
@@ -195,6 +197,28 @@ TEST_F(ConversationServiceTest, RecoverAnswersWhatACrashLeftUnanswered) {
   ASSERT_TRUE(Flush(*store_).ok());
   msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
   EXPECT_EQ(msgs->size(), 2u);
+}
+
+TEST_F(ConversationServiceTest, AReplyTheStoreRefusesIsRetriedNotLost) {
+  ASSERT_TRUE(Receive(Message("c1", "hello")).ok());
+  faults_.fail_syncs = true;  // the disk fails while the answer is stored
+  executor_.Drain();          // the responder runs; storing its reply fails
+  ASSERT_TRUE(Flush(*store_).ok());
+  auto msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(msgs->size(), 1u);
+  EXPECT_EQ(service_->RepliesInFlight(), 1);
+  faults_.fail_syncs = false;
+  executor_.Drain();  // the retry
+  ASSERT_TRUE(Flush(*store_).ok());
+  msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_EQ((*msgs)[1].text, "echo: hello");
+  EXPECT_EQ(service_->RepliesInFlight(), 0);
+  auto pending = store_->ListPendingReplies(10);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(pending->empty());
 }
 
 }  // namespace
