@@ -71,13 +71,19 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
           return;
         }
         d_.metrics->messages_in.Inc();
-        d_.metrics->ack_seconds.Observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        Publish(*copy, *r, origin);
-        // Hand the question to the responder before acknowledging, so that
-        // whoever waits for the ack finds the answer already under way.
-        if (bot) Answer(*copy, *r);
-        done(std::move(r));
+        // Off the store's writer thread, in this conversation's order: publish
+        // (the widget's ack rides on it), hand the question to the responder,
+        // then tell the caller, who thus finds the answer already under way.
+        d_.executor->PostOrdered(
+            static_cast<uint64_t>(copy->conversation_id),
+            [this, copy, result = *r, origin, bot, started, done = std::move(done)] {
+              Publish(*copy, result, origin);
+              d_.metrics->ack_seconds.Observe(
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                      .count());
+              if (bot) Answer(*copy, result);
+              done(result);
+            });
       });
 }
 
@@ -137,15 +143,18 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
   d_.store->AppendMessage(std::move(m), [this, chain, i, attempt](Result<store::AppendResult> r) {
     const store::NewMessage& sent = (*chain)[i];
     if (r.ok()) {
-      if (!r->duplicate) {
-        d_.metrics->messages_out.Inc();
-        Publish(sent, *r, 0);
-      }
-      if (i + 1 < chain->size()) {
-        StoreReply(chain, i + 1, 0);
-      } else {
-        replies_in_flight_.fetch_sub(1);
-      }
+      d_.executor->PostOrdered(static_cast<uint64_t>(sent.conversation_id),
+                               [this, chain, i, result = *r] {
+                                 if (!result.duplicate) {
+                                   d_.metrics->messages_out.Inc();
+                                   Publish((*chain)[i], result, 0);
+                                 }
+                                 if (i + 1 < chain->size()) {
+                                   StoreReply(chain, i + 1, 0);
+                                 } else {
+                                   replies_in_flight_.fetch_sub(1);
+                                 }
+                               });
       return;
     }
     const Code code = r.status().code();

@@ -5,8 +5,9 @@
 // publishes the same way. Stored-but-unanswered messages are answered after
 // a restart (Recover).
 //
-// Thread-safety: thread-safe. Callbacks run on the store's writer thread:
-// keep them short and post real work elsewhere.
+// Thread-safety: thread-safe. Work after a commit (publishing, answering,
+// the caller's callback) runs on the executor, in each conversation's order
+// (Executor::PostOrdered), never on the store's writer thread.
 #pragma once
 
 #include <atomic>
