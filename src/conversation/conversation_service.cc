@@ -9,10 +9,6 @@
 namespace kefu::conversation {
 namespace {
 
-std::string MessageCreatedPayload(int64_t conversation_id, const std::string& sender) {
-  return DumpJson(Json{{"conversation_id", conversation_id}, {"sender", sender}});
-}
-
 // The row a successful append wrote.
 store::Message StoredMessage(const store::NewMessage& m, const store::AppendResult& r) {
   store::Message msg;
@@ -50,7 +46,8 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
   m.attachments_json = std::move(in.attachments_json);
   m.created_at = d_.clock->NowMillis();
   m.expects_reply = in.bot_mode;
-  m.events.push_back({bus::kMessageCreated, MessageCreatedPayload(in.conversation_id, "contact")});
+  // No events row: the messages table is the durable record of
+  // message.created (ordered by id); the bus carries it live.
   // The writer owns `m` until the callback; keep what the callback needs.
   auto copy = std::make_shared<store::NewMessage>(m);
   d_.store->AppendMessage(
@@ -128,7 +125,6 @@ void ConversationService::StoreReplies(const store::Message& question,
     m.payload_json = std::move(replies[i].payload_json);
     m.created_at = d_.clock->NowMillis();
     if (i + 1 == replies.size()) m.answers_seq = question.seq;
-    m.events.push_back({bus::kMessageCreated, MessageCreatedPayload(question.conversation_id, "bot")});
     chain->push_back(std::move(m));
   }
   StoreReply(std::move(chain), 0, 0);

@@ -143,13 +143,13 @@ CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
 CREATE INDEX outbox_tenant ON outbox(tenant_id, id);
 
 CREATE TABLE pending_replies (
-  id INTEGER PRIMARY KEY,
-  tenant_id INTEGER NOT NULL,
   conversation_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
-  created_at INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX pending_replies_message ON pending_replies(conversation_id, seq);
+  tenant_id INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE settings (
   tenant_id INTEGER NOT NULL,

@@ -347,9 +347,14 @@ Status InsertOutbox(Conn& c, const NewMessage& m, int64_t now) {
 Status UpdatePending(Conn& c, const NewMessage& m, const AppendResult& r, int64_t now) {
   if (m.expects_reply) {
     KEFU_PREPARE(q, c,
-                 "INSERT INTO pending_replies(tenant_id, conversation_id, seq, created_at) "
-                 "VALUES (?, ?, ?, ?)");
-    if (Status s = q.Bind(m.tenant_id).Bind(m.conversation_id).Bind(r.seq).Bind(now).Exec();
+                 "INSERT INTO pending_replies(tenant_id, conversation_id, seq, message_id, "
+                 "created_at) VALUES (?, ?, ?, ?, ?)");
+    if (Status s = q.Bind(m.tenant_id)
+                       .Bind(m.conversation_id)
+                       .Bind(r.seq)
+                       .Bind(r.message_id)
+                       .Bind(now)
+                       .Exec();
         !s.ok()) {
       return s;
     }
@@ -362,30 +367,38 @@ Status UpdatePending(Conn& c, const NewMessage& m, const AppendResult& r, int64_
 
 Result<AppendResult> DoAppend(Conn& c, int64_t now, const NewMessage& m) {
   if (Status s = ValidateMessage(m); !s.ok()) return s;
-  if (!m.client_id.empty()) {
-    Result<AppendResult> dup = FindDuplicate(c, m);
-    if (dup.ok() || dup.status().code() != Code::kNotFound) return dup;
-  }
-  Result<int64_t> seq = NextSeq(c, m, now);
-  if (!seq.ok()) return seq.status();
-  AppendResult r{0, *seq, false, m.created_at != 0 ? m.created_at : now};
+  AppendResult r{0, 0, false, m.created_at != 0 ? m.created_at : now};
+  // One statement takes the next seq from the conversation and inserts; it
+  // inserts nothing when the conversation is unknown (or another tenant's)
+  // or when (conversation, client_id) exists: then we find out which.
   KEFU_PREPARE(q, c,
                "INSERT INTO messages(tenant_id, conversation_id, seq, sender, sender_id, "
                "client_id, text, attachments_json, payload_json, created_at) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  Status s = q.Bind(m.tenant_id)
-                 .Bind(m.conversation_id)
-                 .Bind(r.seq)
-                 .Bind(SenderName(m.sender))
+               "SELECT tenant_id, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations "
+               "WHERE id = ? AND tenant_id = ? ON CONFLICT DO NOTHING");
+  Status s = q.Bind(SenderName(m.sender))
                  .Bind(m.sender_id)
                  .Bind(m.client_id)
                  .Bind(m.text)
                  .Bind(m.attachments_json)
                  .Bind(m.payload_json)
                  .Bind(r.created_at)
+                 .Bind(m.conversation_id)
+                 .Bind(m.tenant_id)
                  .Exec();
   if (!s.ok()) return s;
-  r.message_id = c.LastInsertId();
+  if (c.Changes() == 0) {
+    if (!m.client_id.empty()) {
+      Result<AppendResult> dup = FindDuplicate(c, m);
+      if (dup.ok() || dup.status().code() != Code::kNotFound) return dup;
+    }
+    return Status::NotFound("conversation not found");
+  }
+  const int64_t message_id = c.LastInsertId();
+  Result<int64_t> seq = NextSeq(c, m, now);
+  if (!seq.ok()) return seq.status();
+  r.seq = *seq;
+  r.message_id = message_id;
   if (s = InsertEvents(c, m, r); !s.ok()) return s;
   if (s = InsertOutbox(c, m, now); !s.ok()) return s;
   if (s = UpdatePending(c, m, r, now); !s.ok()) return s;
@@ -1047,7 +1060,7 @@ Result<std::vector<PendingReply>> SqliteStore::ListPendingReplies(int limit) {
   return Read<std::vector<PendingReply>>([&](Conn& c) -> Result<std::vector<PendingReply>> {
     KEFU_PREPARE(q, c,
                  "SELECT tenant_id, conversation_id, seq FROM pending_replies "
-                 "ORDER BY id LIMIT ?");
+                 "ORDER BY message_id LIMIT ?");
     q.Bind(ClampLimit(limit));
     return Many(q, PendingRow);
   });
