@@ -35,7 +35,8 @@ test-asan: build-asan
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) --timeout 600
 
 # kefu on SQLite under ./var with the demo shop page at http://localhost:8080
-demo: build
+demo: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS) kefu
 	@mkdir -p var
 	@echo ""
 	@echo "  kefu demo: open http://localhost:8080  (Ctrl-C stops it)"
