@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 #include "core/json.h"
 
@@ -118,13 +119,13 @@ void ConversationService::StoreReplies(const store::Message& question,
     m.tenant_id = question.tenant_id;
     m.conversation_id = question.conversation_id;
     m.sender = store::Sender::kBot;
-    // Idempotent: answering the same question again (a retry, or after a
-    // crash) stores nothing twice.
-    m.client_id = "bot:" + std::to_string(question.seq) + ":" + std::to_string(i);
     m.text = std::move(replies[i].text);
     m.payload_json = std::move(replies[i].payload_json);
     m.created_at = d_.clock->NowMillis();
-    if (i + 1 == replies.size()) m.answers_seq = question.seq;
+    // Answering the same question again (a retry, or after a crash) stores
+    // nothing twice: the store refuses a reply that is not due.
+    m.reply_to = store::NewMessage::ReplyTo{question.seq, static_cast<int>(i),
+                                            i + 1 == replies.size()};
     chain->push_back(std::move(m));
   }
   StoreReply(std::move(chain), 0, 0);
@@ -138,12 +139,17 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
   store::NewMessage m = (*chain)[i];
   d_.store->AppendMessage(std::move(m), [this, chain, i, attempt](Result<store::AppendResult> r) {
     const store::NewMessage& sent = (*chain)[i];
-    if (r.ok()) {
+    const Code code = r.status().code();
+    // Stored now, or before (AlreadyExists: a retry, or answered again after
+    // a crash): publish what is new, then go on with the next reply.
+    if (r.ok() || code == Code::kAlreadyExists) {
+      std::optional<store::AppendResult> stored;
+      if (r.ok()) stored = *r;
       d_.executor->PostOrdered(static_cast<uint64_t>(sent.conversation_id),
-                               [this, chain, i, result = *r] {
-                                 if (!result.duplicate) {
+                               [this, chain, i, stored] {
+                                 if (stored) {
                                    d_.metrics->messages_out.Inc();
-                                   Publish((*chain)[i], result, 0);
+                                   Publish((*chain)[i], *stored, 0);
                                  }
                                  if (i + 1 < chain->size()) {
                                    StoreReply(chain, i + 1, 0);
@@ -153,7 +159,6 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
                                });
       return;
     }
-    const Code code = r.status().code();
     if (code != Code::kBusy && code != Code::kIoError) {
       spdlog::warn("conv={} reply dropped: {}", sent.conversation_id, r.status().ToString());
       replies_in_flight_.fetch_sub(1);

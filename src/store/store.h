@@ -162,8 +162,19 @@ struct NewMessage {
   int64_t created_at = 0;  // 0: the store's clock
   // Also insert a PendingReply for this message, in the same transaction.
   bool expects_reply = false;
-  // Also delete the PendingReply of this seq, in the same transaction.
-  std::optional<int64_t> answers_seq;
+  // A reply to the customer message of seq `reply_to->seq`, the
+  // `reply_to->index`-th (from 0) of its turn. Stored only while that
+  // message's PendingReply exists with exactly `index` replies stored before;
+  // otherwise nothing is written and the write fails AlreadyExists. So
+  // answering a question twice (a retry, or again after a crash) stores
+  // nothing twice, without an idempotency key. The `last` reply deletes the
+  // PendingReply, in the same transaction.
+  struct ReplyTo {
+    int64_t seq = 0;
+    int index = 0;
+    bool last = true;
+  };
+  std::optional<ReplyTo> reply_to;
   // Written in the same transaction, only when the message is new. Each
   // event's conversation_id is the message's.
   std::vector<NewEvent> events;

@@ -342,13 +342,15 @@ TEST_F(StoreTest, EventsOutboxAndPendingRepliesAreWrittenWithTheMessage) {
   q2.expects_reply = true;
   auto r2 = Append(*store_, q2);
   ASSERT_TRUE(r2.ok());
-  NewMessage answer = Msg(s, "a1", "on its way");
+  NewMessage answer = Msg(s, "", "on its way");
   answer.sender = Sender::kBot;
-  answer.answers_seq = r->seq;
+  answer.reply_to = NewMessage::ReplyTo{r->seq, 0, true};
   ASSERT_TRUE(Append(*store_, answer).ok());
   pending = store_->ListPendingReplies(10);
   ASSERT_EQ(pending->size(), 1u);
   EXPECT_EQ((*pending)[0].seq, r2->seq);
+  // Answering it again stores nothing.
+  EXPECT_EQ(Append(*store_, answer).status().code(), Code::kAlreadyExists);
 
   // MarkAnswered clears without a message; the tenant must match.
   EXPECT_TRUE(WaitStatus([&](auto cb) {
@@ -359,6 +361,32 @@ TEST_F(StoreTest, EventsOutboxAndPendingRepliesAreWrittenWithTheMessage) {
       WaitStatus([&](auto cb) { store_->MarkAnswered(t, s.conversation.id, r2->seq, cb); }).ok());
   EXPECT_EQ(store_->ListPendingReplies(10)->size(), 0u);
   EXPECT_EQ(store_->ListEvents(t, (*events)[0].id, 10)->size(), 0u);
+}
+
+TEST_F(StoreTest, RepliesOfATurnAreStoredOnceEachInOrder) {
+  Seeded s = Seed(*store_, "acme");
+  NewMessage q = Msg(s, "q1", "two answers please");
+  q.expects_reply = true;
+  auto question = Append(*store_, q);
+  ASSERT_TRUE(question.ok());
+  auto reply = [&](int index, bool last) {
+    NewMessage m = Msg(s, "", "reply " + std::to_string(index));
+    m.sender = Sender::kBot;
+    m.reply_to = NewMessage::ReplyTo{question->seq, index, last};
+    return Append(*store_, m);
+  };
+  EXPECT_EQ(reply(1, true).status().code(), Code::kAlreadyExists) << "reply 0 comes first";
+  ASSERT_TRUE(reply(0, false).ok());
+  EXPECT_EQ(reply(0, false).status().code(), Code::kAlreadyExists) << "stored once";
+  ASSERT_TRUE(reply(1, true).ok());
+  EXPECT_EQ(reply(1, true).status().code(), Code::kAlreadyExists) << "answered";
+  EXPECT_TRUE(store_->ListPendingReplies(10)->empty());
+  auto msgs = store_->ReadMessages(s.tenant.id, s.conversation.id, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  ASSERT_EQ(msgs->size(), 3u);
+  EXPECT_EQ((*msgs)[1].text, "reply 0");
+  EXPECT_EQ((*msgs)[2].text, "reply 1");
+  EXPECT_EQ((*msgs)[2].seq, 3) << "refused replies burn no seq";
 }
 
 TEST_F(StoreTest, PendingRepliesAreListedOldestFirstAcrossTenants) {

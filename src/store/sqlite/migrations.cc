@@ -147,6 +147,7 @@ CREATE TABLE pending_replies (
   seq INTEGER NOT NULL,
   tenant_id INTEGER NOT NULL,
   message_id INTEGER NOT NULL,
+  replies_done INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   PRIMARY KEY (conversation_id, seq)
 ) WITHOUT ROWID;

@@ -359,14 +359,39 @@ Status UpdatePending(Conn& c, const NewMessage& m, const AppendResult& r, int64_
       return s;
     }
   }
-  if (m.answers_seq.has_value()) {
-    return DeletePending(c, m.tenant_id, m.conversation_id, *m.answers_seq);
+  if (m.reply_to.has_value()) {
+    if (m.reply_to->last) return DeletePending(c, m.tenant_id, m.conversation_id, m.reply_to->seq);
+    KEFU_PREPARE(q, c,
+                 "UPDATE pending_replies SET replies_done = replies_done + 1 "
+                 "WHERE conversation_id = ? AND seq = ? AND tenant_id = ?");
+    return q.Bind(m.conversation_id).Bind(m.reply_to->seq).Bind(m.tenant_id).Exec();
   }
+  return Status::Ok();
+}
+
+// A reply is due while its question is pending with exactly `index`
+// replies stored. Errors: AlreadyExists (answered, or this reply stored).
+Status CheckReplyDue(Conn& c, const NewMessage& m) {
+  KEFU_PREPARE(q, c,
+               "SELECT replies_done FROM pending_replies "
+               "WHERE conversation_id = ? AND seq = ? AND tenant_id = ?");
+  q.Bind(m.conversation_id).Bind(m.reply_to->seq).Bind(m.tenant_id);
+  Result<int64_t> done = One(
+      q, [](const Stmt& s) { return s.Int(0); }, "pending reply");
+  if (!done.ok()) {
+    return done.status().code() == Code::kNotFound
+               ? Status::AlreadyExists("message already answered")
+               : done.status();
+  }
+  if (*done != m.reply_to->index) return Status::AlreadyExists("reply already stored");
   return Status::Ok();
 }
 
 Result<AppendResult> DoAppend(Conn& c, int64_t now, const NewMessage& m) {
   if (Status s = ValidateMessage(m); !s.ok()) return s;
+  if (m.reply_to.has_value()) {
+    if (Status s = CheckReplyDue(c, m); !s.ok()) return s;
+  }
   AppendResult r{0, 0, false, m.created_at != 0 ? m.created_at : now};
   // One statement takes the next seq from the conversation and inserts; it
   // inserts nothing when the conversation is unknown (or another tenant's)
