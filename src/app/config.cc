@@ -91,8 +91,10 @@ int ParseCli(int argc, char** argv, Cli* cli) {
   serve->add_option("--bootstrap-token", o.bootstrap_token,
                     "One-time token for POST /api/v1/bootstrap (default: generated and printed)")
       ->envname("KEFU_BOOTSTRAP_TOKEN");
-  serve->add_option("--responder", o.responder, "Who answers customers: echo (until the bot)")
-      ->envname("KEFU_RESPONDER")->check(CLI::IsMember({"echo"}))->capture_default_str();
+  serve->add_option("--responder", o.responder,
+                    "Who answers customers: echo (until the bot), or none (messages wait "
+                    "for humans)")
+      ->envname("KEFU_RESPONDER")->check(CLI::IsMember({"echo", "none"}))->capture_default_str();
   serve->add_option("--responder-delay-ms", o.responder_delay_ms,
                     "Delay every answer by this many ms (testing recovery)")
       ->envname("KEFU_RESPONDER_DELAY_MS")->capture_default_str();

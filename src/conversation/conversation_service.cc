@@ -46,6 +46,7 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
   m.text = std::move(in.text);
   m.attachments_json = std::move(in.attachments_json);
   m.created_at = d_.clock->NowMillis();
+  in.bot_mode = in.bot_mode && d_.responder != nullptr;
   m.expects_reply = in.bot_mode;
   // No events row: the messages table is the durable record of
   // message.created (ordered by id); the bus carries it live.
@@ -174,6 +175,7 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
 }
 
 Result<int> ConversationService::Recover() {
+  if (d_.responder == nullptr) return 0;  // they wait until someone answers
   int resumed = 0;
   auto pending = d_.store->ListPendingReplies(100000);
   if (!pending.ok()) return pending.status();

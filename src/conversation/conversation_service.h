@@ -39,7 +39,7 @@ struct Inbound {
 struct Deps {
   store::Store* store = nullptr;
   bus::Bus* bus = nullptr;
-  Responder* responder = nullptr;
+  Responder* responder = nullptr;  // null: nobody answers (humans only)
   Executor* executor = nullptr;
   Clock* clock = nullptr;
   metrics::Registry* metrics = nullptr;

@@ -231,5 +231,21 @@ TEST_F(ConversationServiceTest, AReplyTheStoreRefusesIsRetriedNotLost) {
   EXPECT_TRUE(pending->empty());
 }
 
+TEST_F(ConversationServiceTest, WithoutAResponderMessagesAreStoredAndWait) {
+  service_ = std::make_unique<ConversationService>(
+      Deps{store_.get(), bus_.get(), nullptr, &executor_, &clock_, &metrics_});
+  auto r = Receive(Message("c1", "anyone there?"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->seq, 1);
+  Settle();
+  auto msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
+  ASSERT_TRUE(msgs.ok());
+  EXPECT_EQ(msgs->size(), 1u);
+  EXPECT_TRUE(store_->ListPendingReplies(10)->empty());
+  auto n = service_->Recover();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+}
+
 }  // namespace
 }  // namespace kefu::conversation

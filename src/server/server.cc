@@ -66,7 +66,9 @@ class Server {
         executor_(ioc_.get_executor()),
         jobs_(jobs_pool_.get_executor(), 1),
         bus_(bus::Bus::InProcess()),
-        responder_(conversation::MakeEchoResponder(&executor_, opts.responder_delay_ms)),
+        responder_(opts.responder == "none"
+                       ? nullptr
+                       : conversation::MakeEchoResponder(&executor_, opts.responder_delay_ms)),
         service_(conversation::Deps{&store, bus_.get(), responder_.get(), &executor_,
                                     Clock::Real(), &metrics_}),
         api_(ctx_, jobs_),
