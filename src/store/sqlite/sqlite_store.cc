@@ -300,13 +300,17 @@ Result<AppendResult> FindDuplicate(Conn& c, const NewMessage& m) {
 }
 
 // Bumps the conversation's last_seq and returns the new seq.
-Result<int64_t> NextSeq(Conn& c, const NewMessage& m, int64_t now) {
-  KEFU_PREPARE(q, c,
-               "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? "
-               "WHERE id = ? AND tenant_id = ? RETURNING last_seq");
-  q.Bind(now).Bind(m.conversation_id).Bind(m.tenant_id);
-  return One(
-      q, [](const Stmt& s) { return s.Int(0); }, "conversation");
+// The seq the insert took (from the conversation's last_seq), and the
+// conversation's bump to it. REQUIRES: `message_id` was just inserted.
+Result<int64_t> TakeSeq(Conn& c, const NewMessage& m, int64_t message_id, int64_t now) {
+  KEFU_PREPARE(q, c, "SELECT seq FROM messages WHERE id = ?");
+  q.Bind(message_id);
+  Result<int64_t> seq = One(
+      q, [](const Stmt& s) { return s.Int(0); }, "message");
+  if (!seq.ok()) return seq;
+  KEFU_PREPARE(u, c, "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?");
+  if (Status s = u.Bind(*seq).Bind(now).Bind(m.conversation_id).Exec(); !s.ok()) return s;
+  return seq;
 }
 
 Status InsertEvents(Conn& c, const NewMessage& m, const AppendResult& r) {
@@ -420,7 +424,7 @@ Result<AppendResult> DoAppend(Conn& c, int64_t now, const NewMessage& m) {
     return Status::NotFound("conversation not found");
   }
   const int64_t message_id = c.LastInsertId();
-  Result<int64_t> seq = NextSeq(c, m, now);
+  Result<int64_t> seq = TakeSeq(c, m, message_id, now);
   if (!seq.ok()) return seq.status();
   r.seq = *seq;
   r.message_id = message_id;
