@@ -5,8 +5,6 @@
 #include <chrono>
 #include <optional>
 
-#include "core/json.h"
-
 namespace kefu::conversation {
 namespace {
 
