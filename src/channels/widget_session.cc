@@ -197,12 +197,10 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
       }
       after_seq = a->get<int64_t>();
     } else {
-      conv = ctx_.store->FindOpenConversation(tenant->id, contact->id, "widget");
-      if (!conv.ok() && conv.status().code() == Code::kNotFound) {
-        store::NewConversation nc{tenant->id, contact->id, "widget", language};
-        auto create_conversation = [&](auto cb) { ctx_.store->CreateConversation(std::move(nc), cb); };
-        conv = co_await AwaitResult<store::Conversation>(std::move(create_conversation));
-      }
+      auto open_conversation = [&](auto cb) {
+        ctx_.conversations->OpenConversation(tenant->id, contact->id, "widget", language, cb);
+      };
+      conv = co_await AwaitResult<store::Conversation>(std::move(open_conversation));
       if (!conv.ok()) {
         SendError(conv.status(), "");
         co_return;

@@ -172,6 +172,18 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
   });
 }
 
+void ConversationService::OpenConversation(int64_t tenant_id, int64_t contact_id,
+                                           const std::string& channel,
+                                           const std::string& language,
+                                           store::Callback<store::Conversation> done) {
+  auto open = d_.store->FindOpenConversation(tenant_id, contact_id, channel);
+  if (open.ok() || open.status().code() != Code::kNotFound) {
+    done(std::move(open));
+    return;
+  }
+  d_.store->CreateConversation({tenant_id, contact_id, channel, language}, std::move(done));
+}
+
 Result<int> ConversationService::Recover() {
   if (d_.responder == nullptr) return 0;  // they wait until someone answers
   int resumed = 0;

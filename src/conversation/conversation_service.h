@@ -55,6 +55,12 @@ class ConversationService {
   // published). Errors: Busy (shed load), IoError, NotFound.
   void Receive(Inbound in, store::Callback<store::AppendResult> done);
 
+  // The contact's open (not resolved) conversation on `channel`, or a new
+  // one in `language`. `done` may run on the caller's thread (found) or the
+  // store's writer (created). Errors: NotFound (contact), Busy, IoError.
+  void OpenConversation(int64_t tenant_id, int64_t contact_id, const std::string& channel,
+                        const std::string& language, store::Callback<store::Conversation> done);
+
   // Answers every stored customer message that has no reply yet (after a
   // crash between storing and answering). Returns how many were resumed.
   Result<int> Recover();

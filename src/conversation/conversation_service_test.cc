@@ -231,6 +231,27 @@ TEST_F(ConversationServiceTest, AReplyTheStoreRefusesIsRetriedNotLost) {
   EXPECT_TRUE(pending->empty());
 }
 
+TEST_F(ConversationServiceTest, OpenConversationReusesTheOpenOneOrCreatesOnePerChannel) {
+  auto open = [&](const std::string& channel) {
+    return Wait<store::Conversation>([&](auto cb) {
+      service_->OpenConversation(tenant_, contact_, channel, "en", cb);
+    });
+  };
+  auto widget = open("widget");
+  ASSERT_TRUE(widget.ok()) << widget.status().ToString();
+  EXPECT_EQ(widget->id, conversation_);
+  auto api = open("api");
+  ASSERT_TRUE(api.ok()) << api.status().ToString();
+  EXPECT_NE(api->id, conversation_);
+  EXPECT_EQ(api->channel, "api");
+  EXPECT_EQ(open("api")->id, api->id);
+  EXPECT_EQ(Wait<store::Conversation>([&](auto cb) {
+              service_->OpenConversation(tenant_ + 1, contact_, "api", "en", cb);
+            }).status().code(),
+            Code::kNotFound)
+      << "another tenant's contact";
+}
+
 TEST_F(ConversationServiceTest, WithoutAResponderMessagesAreStoredAndWait) {
   service_ = std::make_unique<ConversationService>(
       Deps{store_.get(), bus_.get(), nullptr, &executor_, &clock_, &metrics_});

@@ -147,9 +147,15 @@ Json ApiKeyView(const store::ApiKey& k) {
   return j;
 }
 
-constexpr size_t kApiKeyPrefixLen = 10;
-
 }  // namespace
+
+MintedApiKey MintApiKey(int64_t tenant_id, std::string name, std::string role) {
+  constexpr size_t kPrefixLen = 10;  // "kf_" and 7 characters: enough to recognise a key
+  std::string secret = crypto::RandomToken("kf_");
+  store::NewApiKey key{tenant_id, std::move(name), secret.substr(0, kPrefixLen), std::move(role),
+                       crypto::Sha256Hex(secret)};
+  return {std::move(key), std::move(secret)};
+}
 
 Response ErrorResponse(const Status& s, unsigned version, bool keep_alive) {
   Response res{static_cast<http::status>(HttpStatusFor(s.code())), version};
@@ -348,9 +354,7 @@ asio::awaitable<Response> HttpApi::Bootstrap(Call& c) {
   store::NewTenant t{*tenant_name, crypto::RandomToken("pk_"),
                      OptionalString(*body, "default_language", "zh-CN")};
   store::NewUser admin{0, *email, "Admin", "admin", *hash};
-  std::string secret = crypto::RandomToken("kf_");
-  store::NewApiKey key{0, "bootstrap", secret.substr(0, kApiKeyPrefixLen), "admin",
-                       crypto::Sha256Hex(secret)};
+  auto [key, secret] = MintApiKey(0, "bootstrap", "admin");
   auto bootstrap = [&](auto cb) {
     ctx_.store->Bootstrap(std::move(t), std::move(admin), std::move(key), cb);
   };
@@ -378,9 +382,7 @@ asio::awaitable<Response> HttpApi::CreateApiKey(Call& c) {
   if (role != "admin" && role != "supervisor" && role != "agent") {
     co_return Error(Status::InvalidArgument("\"role\" must be admin, supervisor or agent"), c.req);
   }
-  std::string secret = crypto::RandomToken("kf_");
-  store::NewApiKey key{c.tenant_id, *name, secret.substr(0, kApiKeyPrefixLen), role,
-                       crypto::Sha256Hex(secret)};
+  auto [key, secret] = MintApiKey(c.tenant_id, *name, role);
   auto create_key = [&](auto cb) { ctx_.store->CreateApiKey(std::move(key), cb); };
   auto r = co_await AwaitResult<store::ApiKey>(std::move(create_key));
   if (!r.ok()) co_return Error(r.status(), c.req);
@@ -493,12 +495,10 @@ asio::awaitable<Response> HttpApi::PostMessage(Call& c) {
   auto create_contact = [&](auto cb) { ctx_.store->CreateContact(std::move(nc), cb); };
   auto contact = co_await AwaitResult<store::Contact>(std::move(create_contact));
   if (!contact.ok()) co_return Error(contact.status(), c.req);
-  auto conv = ctx_.store->FindOpenConversation(c.tenant_id, contact->id, "api");
-  if (!conv.ok() && conv.status().code() == Code::kNotFound) {
-    store::NewConversation ncv{c.tenant_id, contact->id, "api", contact->language};
-    auto create_conversation = [&](auto cb) { ctx_.store->CreateConversation(std::move(ncv), cb); };
-    conv = co_await AwaitResult<store::Conversation>(std::move(create_conversation));
-  }
+  auto open_conversation = [&](auto cb) {
+    ctx_.conversations->OpenConversation(c.tenant_id, contact->id, "api", contact->language, cb);
+  };
+  auto conv = co_await AwaitResult<store::Conversation>(std::move(open_conversation));
   if (!conv.ok()) co_return Error(conv.status(), c.req);
 
   conversation::Inbound in;

@@ -18,6 +18,14 @@ namespace http = boost::beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+// A new API key: the row to store (the secret's SHA-256 and prefix) and the
+// secret, to show once.
+struct MintedApiKey {
+  store::NewApiKey key;
+  std::string secret;
+};
+MintedApiKey MintApiKey(int64_t tenant_id, std::string name, std::string role);
+
 // Answer with a JSON error.
 Response ErrorResponse(const Status& s, unsigned version = 11, bool keep_alive = true);
 

@@ -352,12 +352,10 @@ Status CreateDemoTenant(store::Store& store) {
   std::string password = crypto::RandomToken("").substr(0, 16);
   auto hash = crypto::HashPassword(password);
   if (!hash.ok()) return hash.status();
-  std::string secret = crypto::RandomToken("kf_");
+  auto [key, secret] = MintApiKey(0, "demo", "admin");
   std::promise<Result<store::BootstrapResult>> done;
   store.Bootstrap(store::NewTenant{"Demo Shop", "pk_demo_shop", "zh-CN"},
-                  store::NewUser{0, "admin@demo.local", "Admin", "admin", *hash},
-                  store::NewApiKey{0, "demo", secret.substr(0, 10), "admin",
-                                   crypto::Sha256Hex(secret)},
+                  store::NewUser{0, "admin@demo.local", "Admin", "admin", *hash}, std::move(key),
                   [&done](Result<store::BootstrapResult> r) { done.set_value(std::move(r)); });
   auto r = done.get_future().get();
   if (!r.ok()) return r.status();

@@ -18,15 +18,22 @@ class FaultTest : public ServerTest {
     ASSERT_EQ(r.status, 200) << body.dump() << ": " << r.Describe();
   }
 
-  // Sends `id` while the disk fails: io_error with the client_id, no ack.
-  void ExpectIoError(WidgetClient& ws, const std::string& id, const std::string& text) {
-    ASSERT_TRUE(ws.SendMessage(id, text));
-    std::optional<Json> f = ws.WaitFor(
+  // Sends message `id` and waits for its ack or error (none on timeout or
+  // when the send fails).
+  static std::optional<Json> SendAndAwaitAnswer(WidgetClient& ws, const std::string& id,
+                                                const std::string& text) {
+    if (!ws.SendMessage(id, text)) return std::nullopt;
+    return ws.WaitFor(
         [&](const Json& j) {
           return (Str(j, "type") == "ack" || Str(j, "type") == "error") &&
                  Str(j, "client_id") == id;
         },
         10s);
+  }
+
+  // Sends `id` while the disk fails: io_error with the client_id, no ack.
+  void ExpectIoError(WidgetClient& ws, const std::string& id, const std::string& text) {
+    std::optional<Json> f = SendAndAwaitAnswer(ws, id, text);
     ASSERT_TRUE(f) << id << ": neither ack nor error; " << ws.close_reason();
     EXPECT_EQ(Str(*f, "type"), "error") << "acked while the disk fails: " << f->dump();
     EXPECT_EQ(Str(*f, "code"), "io_error") << f->dump();
@@ -37,13 +44,7 @@ class FaultTest : public ServerTest {
   // Resends `id` once the disk works: a fresh ack with `seq`.
   void ExpectAcked(WidgetClient& ws, const std::string& id, const std::string& text,
                    std::vector<AckedMessage>& acked) {
-    ASSERT_TRUE(ws.SendMessage(id, text));
-    std::optional<Json> f = ws.WaitFor(
-        [&](const Json& j) {
-          return (Str(j, "type") == "ack" || Str(j, "type") == "error") &&
-                 Str(j, "client_id") == id;
-        },
-        10s);
+    std::optional<Json> f = SendAndAwaitAnswer(ws, id, text);
     ASSERT_TRUE(f) << id << ": no answer; " << ws.close_reason();
     ASSERT_EQ(Str(*f, "type"), "ack") << f->dump();
     EXPECT_FALSE(Bool(*f, "duplicate")) << "a message that failed was stored: " << f->dump();
