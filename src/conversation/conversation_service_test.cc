@@ -7,6 +7,7 @@
 #include <future>
 #include <mutex>
 #include <queue>
+#include <thread>
 
 namespace kefu::conversation {
 namespace {
@@ -25,17 +26,21 @@ class ManualExecutor final : public Executor {
     std::lock_guard lock(mu_);
     tasks_ = {};
   }
+  // Runs the oldest task; false when there was none.
+  bool RunOne() {
+    std::function<void()> f;
+    {
+      std::lock_guard lock(mu_);
+      if (tasks_.empty()) return false;
+      f = std::move(tasks_.front());
+      tasks_.pop();
+    }
+    f();
+    return true;
+  }
   // Runs tasks until none is left.
   void Drain() {
-    for (;;) {
-      std::function<void()> f;
-      {
-        std::lock_guard lock(mu_);
-        if (tasks_.empty()) return;
-        f = std::move(tasks_.front());
-        tasks_.pop();
-      }
-      f();
+    while (RunOne()) {
     }
   }
 
@@ -70,16 +75,19 @@ class ConversationServiceTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     Open();
-    auto t = Wait<store::Tenant>(
-        [&](auto cb) { store_->CreateTenant({"T", "pk_t", "zh-CN"}, cb); });
+    auto t = Wait<store::Tenant>([&](auto cb) {
+      store_->CreateTenant({"T", "pk_t", "zh-CN"}, cb);
+    });
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     tenant_ = t->id;
-    auto c = Wait<store::Contact>(
-        [&](auto cb) { store_->CreateContact({tenant_, "", "", "zh-CN", "h"}, cb); });
+    auto c = Wait<store::Contact>([&](auto cb) {
+      store_->CreateContact({tenant_, "", "", "zh-CN", "h"}, cb);
+    });
     ASSERT_TRUE(c.ok());
     contact_ = c->id;
-    auto conv = Wait<store::Conversation>(
-        [&](auto cb) { store_->CreateConversation({tenant_, contact_, "widget", "zh-CN"}, cb); });
+    auto conv = Wait<store::Conversation>([&](auto cb) {
+      store_->CreateConversation({tenant_, contact_, "widget", "zh-CN"}, cb);
+    });
     ASSERT_TRUE(conv.ok());
     conversation_ = conv->id;
   }
@@ -109,14 +117,15 @@ class ConversationServiceTest : public ::testing::Test {
     in.origin = 42;
     return in;
   }
-  // Receives and runs the executor until the caller's callback came.
+  // Receives and runs the executor, one task at a time, until the caller's
+  // callback came: what that posted (the responder's turn) has not run yet.
   Result<store::AppendResult> Receive(Inbound in) {
     std::promise<Result<store::AppendResult>> p;
     auto f = p.get_future();
     service_->Receive(std::move(in),
                       [&p](Result<store::AppendResult> r) { p.set_value(std::move(r)); });
-    while (f.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
-      executor_.Drain();
+    while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      if (!executor_.RunOne()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return f.get();
   }
@@ -214,7 +223,7 @@ TEST_F(ConversationServiceTest, RecoverAnswersWhatACrashLeftUnanswered) {
 TEST_F(ConversationServiceTest, AReplyTheStoreRefusesIsRetriedNotLost) {
   ASSERT_TRUE(Receive(Message("c1", "hello")).ok());
   faults_.fail_syncs = true;  // the disk fails while the answer is stored
-  Settle();          // the responder runs; storing its reply fails
+  Settle();                   // the responder runs; storing its reply fails
   auto msgs = store_->ReadMessages(tenant_, conversation_, 0, 10);
   ASSERT_TRUE(msgs.ok());
   EXPECT_EQ(msgs->size(), 1u);
@@ -233,9 +242,8 @@ TEST_F(ConversationServiceTest, AReplyTheStoreRefusesIsRetriedNotLost) {
 
 TEST_F(ConversationServiceTest, OpenConversationReusesTheOpenOneOrCreatesOnePerChannel) {
   auto open = [&](const std::string& channel) {
-    return Wait<store::Conversation>([&](auto cb) {
-      service_->OpenConversation(tenant_, contact_, channel, "en", cb);
-    });
+    return Wait<store::Conversation>(
+        [&](auto cb) { service_->OpenConversation(tenant_, contact_, channel, "en", cb); });
   };
   auto widget = open("widget");
   ASSERT_TRUE(widget.ok()) << widget.status().ToString();
@@ -247,7 +255,9 @@ TEST_F(ConversationServiceTest, OpenConversationReusesTheOpenOneOrCreatesOnePerC
   EXPECT_EQ(open("api")->id, api->id);
   EXPECT_EQ(Wait<store::Conversation>([&](auto cb) {
               service_->OpenConversation(tenant_ + 1, contact_, "api", "en", cb);
-            }).status().code(),
+            })
+                .status()
+                .code(),
             Code::kNotFound)
       << "another tenant's contact";
 }
