@@ -1,4 +1,5 @@
 #include "app/config.h"
+#include "app/tools.h"
 
 #include <CLI/CLI.hpp>
 
@@ -54,53 +55,81 @@ int ParseCli(int argc, char** argv, Cli* cli) {
   auto& o = cli->serve;
   auto* serve = app.add_subcommand("serve", "Run the server (HTTP API, widget WebSocket, bot)");
   serve->add_option("--listen", o.listen, "Address to listen on")
-      ->envname("KEFU_LISTEN")->capture_default_str();
+      ->envname("KEFU_LISTEN")
+      ->capture_default_str();
   serve->add_option("--port", o.port, "TCP port; 0 picks a free one (see --port-file)")
-      ->envname("KEFU_PORT")->capture_default_str();
+      ->envname("KEFU_PORT")
+      ->capture_default_str();
   serve->add_option("--port-file", o.port_file, "Write the bound port to this file once listening")
       ->envname("KEFU_PORT_FILE");
   serve->add_option("--data-dir", o.data_dir, "Where the database (kefu.db) and uploads live")
-      ->envname("KEFU_DATA_DIR")->capture_default_str();
+      ->envname("KEFU_DATA_DIR")
+      ->capture_default_str();
   serve->add_option("--static-dir", o.static_dir, "Serve the files of this folder at /")
       ->envname("KEFU_STATIC_DIR");
   serve->add_option("--threads", o.threads, "I/O threads; 0 = one per core")
-      ->envname("KEFU_THREADS")->capture_default_str();
-  serve->add_option("--sync", o.sync,
-                    "Durability of each acknowledged write: full (on disk, survives power loss), "
-                    "normal (survives a crash of kefu), off")
-      ->envname("KEFU_SYNC")->check(CLI::IsMember({"full", "normal", "off"}))
+      ->envname("KEFU_THREADS")
       ->capture_default_str();
-  serve->add_option("--max-queue", o.max_queue,
-                    "Store writes allowed to wait; beyond, messages are refused with 'busy'")
-      ->envname("KEFU_MAX_QUEUE")->check(CLI::Range(1, 10'000'000))->capture_default_str();
+  serve
+      ->add_option("--sync", o.sync,
+                   "Durability of each acknowledged write: full (on disk, survives power loss), "
+                   "normal (survives a crash of kefu), off")
+      ->envname("KEFU_SYNC")
+      ->check(CLI::IsMember({"full", "normal", "off"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-queue", o.max_queue,
+                   "Store writes allowed to wait; beyond, messages are refused with 'busy'")
+      ->envname("KEFU_MAX_QUEUE")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
   serve->add_option("--max-body", o.limits.max_body, "Largest HTTP request body, bytes")
-      ->envname("KEFU_MAX_BODY")->capture_default_str();
+      ->envname("KEFU_MAX_BODY")
+      ->capture_default_str();
   serve->add_option("--max-upload", o.limits.max_upload, "Largest upload, bytes")
-      ->envname("KEFU_MAX_UPLOAD")->capture_default_str();
+      ->envname("KEFU_MAX_UPLOAD")
+      ->capture_default_str();
   serve->add_option("--max-frame", o.limits.max_frame, "Largest WebSocket message, bytes")
-      ->envname("KEFU_MAX_FRAME")->capture_default_str();
-  serve->add_option("--idle-timeout", o.limits.idle_timeout_s,
-                    "Close connections idle this long, seconds")
-      ->envname("KEFU_IDLE_TIMEOUT")->check(CLI::Range(1, 86400))->capture_default_str();
-  serve->add_option("--read-timeout", o.limits.read_timeout_s,
-                    "A request must arrive within this, seconds")
-      ->envname("KEFU_READ_TIMEOUT")->check(CLI::Range(1, 3600))->capture_default_str();
-  serve->add_option("--shutdown-timeout", o.shutdown_timeout_s,
-                    "On SIGTERM, wait this long for in-flight work, seconds")
-      ->envname("KEFU_SHUTDOWN_TIMEOUT")->check(CLI::Range(0, 3600))->capture_default_str();
-  serve->add_option("--bootstrap-token", o.bootstrap_token,
-                    "One-time token for POST /api/v1/bootstrap (default: generated and printed)")
+      ->envname("KEFU_MAX_FRAME")
+      ->capture_default_str();
+  serve
+      ->add_option("--idle-timeout", o.limits.idle_timeout_s,
+                   "Close connections idle this long, seconds")
+      ->envname("KEFU_IDLE_TIMEOUT")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve
+      ->add_option("--read-timeout", o.limits.read_timeout_s,
+                   "A request must arrive within this, seconds")
+      ->envname("KEFU_READ_TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve
+      ->add_option("--shutdown-timeout", o.shutdown_timeout_s,
+                   "On SIGTERM, wait this long for in-flight work, seconds")
+      ->envname("KEFU_SHUTDOWN_TIMEOUT")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  serve
+      ->add_option("--bootstrap-token", o.bootstrap_token,
+                   "One-time token for POST /api/v1/bootstrap (default: generated and printed)")
       ->envname("KEFU_BOOTSTRAP_TOKEN");
-  serve->add_option("--responder", o.responder,
-                    "Who answers customers: echo (until the bot), or none (messages wait "
-                    "for humans)")
-      ->envname("KEFU_RESPONDER")->check(CLI::IsMember({"echo", "none"}))->capture_default_str();
-  serve->add_option("--responder-delay-ms", o.responder_delay_ms,
-                    "Delay every answer by this many ms (testing recovery)")
-      ->envname("KEFU_RESPONDER_DELAY_MS")->capture_default_str();
-  serve->add_flag("--demo", o.demo,
-                  "On an empty database, create the demo shop tenant (public key pk_demo_shop) "
-                  "and print its admin password and API key")
+  serve
+      ->add_option("--responder", o.responder,
+                   "Who answers customers: echo (until the bot), or none (messages wait "
+                   "for humans)")
+      ->envname("KEFU_RESPONDER")
+      ->check(CLI::IsMember({"echo", "none"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--responder-delay-ms", o.responder_delay_ms,
+                   "Delay every answer by this many ms (testing recovery)")
+      ->envname("KEFU_RESPONDER_DELAY_MS")
+      ->capture_default_str();
+  serve
+      ->add_flag("--demo", o.demo,
+                 "On an empty database, create the demo shop tenant (public key pk_demo_shop) "
+                 "and print its admin password and API key")
       ->envname("KEFU_DEMO");
   serve->add_flag("--enable-fault-injection", o.enable_fault_injection,
                   "Expose POST /debug/faults to make the disk fail on purpose (tests only)");
@@ -109,9 +138,15 @@ int ParseCli(int argc, char** argv, Cli* cli) {
       "backup", "Copy the database to FILE with SQLite's online backup (safe while serving)");
   backup->add_option("FILE", cli->backup_file, "Where to write the backup")->required();
   backup->add_option("--data-dir", o.data_dir, "The data dir of the kefu to back up")
-      ->envname("KEFU_DATA_DIR")->capture_default_str();
+      ->envname("KEFU_DATA_DIR")
+      ->capture_default_str();
 
   app.add_subcommand("version", "Print the version");
+  // Offline tools parse their own options (main runs them before ParseCli);
+  // listed here so `kefu --help` names them.
+  for (const Tool& tool : Tools()) {
+    app.add_subcommand(std::string(tool.name), std::string(tool.summary))->allow_extras();
+  }
 
   try {
     app.parse(argc, argv);

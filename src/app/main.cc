@@ -1,10 +1,12 @@
-// kefu: one binary, subcommands (serve, backup, version).
+// kefu: one binary, subcommands (serve, backup, version) and offline tools
+// (app/tools.h).
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <filesystem>
 
 #include "app/config.h"
+#include "app/tools.h"
 #include "core/log.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -37,6 +39,11 @@ int Backup(const kefu::app::Cli& cli) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1) {
+    for (const kefu::app::Tool& tool : kefu::app::Tools()) {
+      if (argv[1] == tool.name) return tool.run(argc - 1, argv + 1);
+    }
+  }
   kefu::app::Cli cli;
   if (int code = kefu::app::ParseCli(argc, argv, &cli); code >= 0) return code;
   kefu::InitLogging(cli.log_level, cli.log_json);

@@ -1,0 +1,19 @@
+#include "app/tools.h"
+
+namespace kefu::app {
+
+std::span<const Tool> Tools() {
+  static constexpr Tool kTools[] = {
+      {"eval-intents",
+       "Train intents on a CSV, evaluate on another: accuracy, macro-F1, out-of-scope (JSON)",
+       RunEvalIntents},
+      {"eval-faq", "Index an FAQ CSV, rank queries: recall@1/5, MRR, answer/abstain rates (JSON)",
+       RunEvalFaq},
+      {"eval-emotion",
+       "Score emotions of a labelled CSV: accuracy, macro-F1, recall per label (JSON)",
+       RunEvalEmotion},
+  };
+  return kTools;
+}
+
+}  // namespace kefu::app
