@@ -1,0 +1,112 @@
+// The Analyzer behind text.h, and the code-point helpers its parts share.
+// Private to src/text/: nothing outside this folder includes it.
+//
+// Thread-safety: AnalyzerImpl holds only immutable state after construction
+// (OpenCC converters are read-only dictionaries; ICU's normaliser is a shared
+// singleton). What is not thread-safe (ICU break iterators, Snowball stemmers)
+// lives in per-thread caches (segment.cc).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <unicode/utypes.h>
+
+#include "text/text.h"
+
+namespace opencc {
+class SimpleConverter;
+}
+U_NAMESPACE_BEGIN
+class Normalizer2;
+U_NAMESPACE_END
+
+namespace kefu::text {
+
+// The code point at s[i] and its length in bytes.
+// REQUIRES: s is valid UTF-8 (SanitizeUtf8) and i < s.size() is a boundary.
+inline uint32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  unsigned char c = p[0];
+  if (c < 0x80) {
+    *len = 1;
+    return c;
+  }
+  if ((c & 0xE0) == 0xC0) {
+    *len = 2;
+    return ((c & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+  }
+  if ((c & 0xF0) == 0xE0) {
+    *len = 3;
+    return ((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+  }
+  *len = 4;
+  return ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+}
+
+// Appends code point cp as UTF-8.
+void AppendUtf8(uint32_t cp, std::string* out);
+
+// True when every byte is ASCII (no decoding needed).
+bool IsAscii(std::string_view s);
+
+// CJK Unified Ideographs (with extensions) and compatibility ideographs.
+inline bool IsHan(uint32_t cp) {
+  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x323AF);
+}
+// Hiragana, Katakana (with the prolonged sound mark), half-width Katakana.
+inline bool IsKana(uint32_t cp) {
+  return (cp >= 0x3041 && cp <= 0x30FA) || cp == 0x30FC || (cp >= 0x31F0 && cp <= 0x31FF) ||
+         (cp >= 0xFF66 && cp <= 0xFF9D);
+}
+inline bool IsHangul(uint32_t cp) {
+  return (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x1100 && cp <= 0x11FF) ||
+         (cp >= 0x3131 && cp <= 0x318E);
+}
+
+// The length in bytes of the emoji or symbol cluster starting at s[i]
+// (an emoji with its modifiers, variation selectors and ZWJ-joined parts, a
+// flag, a keycap, or another "So" symbol such as ★), or 0 when s[i] starts
+// none. REQUIRES: as DecodeAt.
+size_t SymbolClusterAt(std::string_view s, size_t i);
+
+// True for code points that start an emoji or symbol cluster.
+bool IsSymbolStart(uint32_t cp);
+
+class AnalyzerImpl final : public Analyzer {
+ public:
+  // Use Analyzer::Create. Takes ownership of the converters (none null).
+  AnalyzerImpl(std::unique_ptr<opencc::SimpleConverter> t2s,
+               std::unique_ptr<opencc::SimpleConverter> s2t,
+               std::unique_ptr<opencc::SimpleConverter> s2hk,
+               std::unique_ptr<opencc::SimpleConverter> s2tw, const icu::Normalizer2* nfkc_cf);
+  ~AnalyzerImpl() override;
+
+  std::string Normalize(std::string_view raw) const override;
+  Script DetectScript(std::string_view raw) const override;
+  std::string DetectLanguage(std::string_view raw, std::string_view fallback) const override;
+  std::vector<std::string> Tokenize(std::string_view normalized,
+                                    std::string_view language) const override;
+  std::string ToVariant(std::string_view simplified, Variant v) const override;
+  Analysis Analyze(std::string_view raw, std::string_view fallback_language) const override;
+
+ private:
+  // The parts of the public calls, on text already valid UTF-8.
+  std::string NormalizeValid(std::string_view s) const;
+  Script DetectScriptValid(std::string_view s) const;
+  std::string DetectLanguageValid(std::string_view s, std::string_view fallback) const;
+  // NFKC + case folding of a run without emoji, appended to *out.
+  void FoldRun(std::string_view run, std::string* out) const;
+
+  std::unique_ptr<opencc::SimpleConverter> t2s_, s2t_, s2hk_, s2tw_;
+  const icu::Normalizer2* nfkc_cf_;  // ICU's singleton; not owned
+};
+
+// Creates this thread's ICU word break iterator and returns whether it could
+// (segment.cc); Create calls it once to fail early when ICU data is missing.
+bool WordBreakAvailable();
+
+}  // namespace kefu::text

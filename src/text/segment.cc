@@ -1,0 +1,179 @@
+// Segmentation: ICU word break (dictionary-based for Han and kana), Snowball
+// stems for letter words, numbers kept, emoji kept, punctuation and spaces
+// dropped; and character n-grams.
+//
+// ICU break iterators and Snowball stemmers are not thread-safe: each thread
+// keeps its own (ThreadSegmenter), made on its first call and freed when the
+// thread ends.
+#include <libstemmer.h>
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/ubrk.h>
+#include <unicode/unistr.h>
+#include <unicode/utext.h>
+
+#include <map>
+
+#include "text/analyzer_impl.h"
+
+namespace kefu::text {
+namespace {
+
+class ThreadSegmenter {
+ public:
+  ThreadSegmenter() {
+    UErrorCode err = U_ZERO_ERROR;
+    words_.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), err));
+    if (U_FAILURE(err)) words_.reset();
+  }
+  ~ThreadSegmenter() {
+    for (auto& [lang, stemmer] : stemmers_) sb_stemmer_delete(stemmer);
+  }
+  ThreadSegmenter(const ThreadSegmenter&) = delete;
+  ThreadSegmenter& operator=(const ThreadSegmenter&) = delete;
+
+  icu::BreakIterator* words() { return words_.get(); }
+
+  // This thread's stemmer for an ISO 639-1 code (or Snowball name), or null
+  // when Snowball has none (zh, ja, ko, unknown codes).
+  sb_stemmer* Stemmer(std::string_view language) {
+    auto it = stemmers_.find(language);
+    if (it != stemmers_.end()) return it->second;
+    sb_stemmer* s = nullptr;
+    if (language.size() >= 2 && language.size() <= 16 && language != "porter") {
+      std::string name(language);
+      s = sb_stemmer_new(name.c_str(), "UTF_8");
+    }
+    stemmers_.emplace(std::string(language), s);
+    return s;
+  }
+
+ private:
+  std::unique_ptr<icu::BreakIterator> words_;
+  std::map<std::string, sb_stemmer*, std::less<>> stemmers_;
+};
+
+ThreadSegmenter& ThisThreadSegmenter() {
+  thread_local ThreadSegmenter segmenter;
+  return segmenter;
+}
+
+// Languages written without Latin letters, whose messages still carry
+// English words ("我的order还没到"): those words get English stems.
+bool LatinWordsAreEnglish(std::string_view language) {
+  return language == "zh" || language == "ja" || language == "ko" || language.empty();
+}
+
+void AppendFolded(std::string_view word, std::string* out) {
+  if (IsAscii(word)) {
+    for (char c : word) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+    return;
+  }
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
+  u.foldCase();
+  u.toUTF8String(*out);
+}
+
+bool StartsLatin(std::string_view word) {
+  unsigned char c = static_cast<unsigned char>(word[0]);
+  if (c < 0x80) return true;
+  size_t len = 0;
+  uint32_t cp = DecodeAt(word, 0, &len);
+  return cp < 0x250 || (cp >= 0x1E00 && cp <= 0x1EFF);  // Latin blocks
+}
+
+}  // namespace
+
+bool WordBreakAvailable() { return ThisThreadSegmenter().words() != nullptr; }
+
+std::vector<std::string> AnalyzerImpl::Tokenize(std::string_view normalized,
+                                                std::string_view language) const {
+  std::vector<std::string> tokens;
+  std::string s = SanitizeUtf8(normalized);
+  if (s.empty()) return tokens;
+  ThreadSegmenter& seg = ThisThreadSegmenter();
+  icu::BreakIterator* bi = seg.words();
+  if (bi == nullptr) return tokens;  // Create checked this; a thread cannot lose ICU data
+  UErrorCode err = U_ZERO_ERROR;
+  UText* ut = utext_openUTF8(nullptr, s.data(), static_cast<int64_t>(s.size()), &err);
+  if (U_FAILURE(err)) return tokens;
+  bi->setText(ut, err);
+  if (U_FAILURE(err)) {
+    utext_close(ut);
+    return tokens;
+  }
+  sb_stemmer* stemmer = seg.Stemmer(language);
+  sb_stemmer* english = LatinWordsAreEnglish(language) ? seg.Stemmer("en") : nullptr;
+  std::string folded;
+  int32_t start = bi->first();
+  for (int32_t end = bi->next(); end != icu::BreakIterator::DONE; start = end, end = bi->next()) {
+    std::string_view word(s.data() + start, static_cast<size_t>(end - start));
+    int32_t status = bi->getRuleStatus();
+    if (status < UBRK_WORD_NONE_LIMIT) {  // spaces, punctuation — and emoji
+      for (size_t i = 0; i < word.size();) {
+        size_t cluster = SymbolClusterAt(word, i);
+        if (cluster > 0) {
+          tokens.emplace_back(word.substr(i, cluster));
+          i += cluster;
+        } else {
+          size_t len = 0;
+          DecodeAt(word, i, &len);
+          i += len;
+        }
+      }
+      continue;
+    }
+    if (status >= UBRK_WORD_LETTER && status < UBRK_WORD_LETTER_LIMIT) {
+      folded.clear();
+      AppendFolded(word, &folded);
+      sb_stemmer* st = stemmer != nullptr ? stemmer : (StartsLatin(folded) ? english : nullptr);
+      if (st != nullptr) {
+        const sb_symbol* stem = sb_stemmer_stem(
+            st, reinterpret_cast<const sb_symbol*>(folded.data()), static_cast<int>(folded.size()));
+        if (stem != nullptr) {
+          tokens.emplace_back(reinterpret_cast<const char*>(stem),
+                              static_cast<size_t>(sb_stemmer_length(st)));
+          continue;
+        }
+      }
+      tokens.push_back(folded);
+      continue;
+    }
+    tokens.emplace_back(word);  // numbers, kana, ideographs
+  }
+  utext_close(ut);  // bi keeps a shallow clone; the next setText replaces it unread
+  return tokens;
+}
+
+std::vector<std::string> CharNgrams(std::string_view text, int n_min, int n_max) {
+  std::vector<std::string> grams;
+  if (n_min < 1) n_min = 1;
+  if (n_max < n_min) return grams;
+  std::string s = SanitizeUtf8(text);
+  std::vector<size_t> starts;  // byte offset of each code point of the word, then its end
+  auto flush_word = [&](size_t word_end) {
+    if (starts.empty()) return;
+    starts.push_back(word_end);
+    int cps = static_cast<int>(starts.size()) - 1;
+    for (int n = n_min; n <= n_max && n <= cps; ++n) {
+      for (int i = 0; i + n <= cps; ++i)
+        grams.emplace_back(s.substr(starts[i], starts[i + n] - starts[i]));
+    }
+    starts.clear();
+  };
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 0;
+    uint32_t cp = DecodeAt(s, i, &len);
+    bool space = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000;
+    if (space)
+      flush_word(i);
+    else
+      starts.push_back(i);
+    i += len;
+  }
+  flush_word(s.size());
+  return grams;
+}
+
+}  // namespace kefu::text
