@@ -105,6 +105,10 @@ class AnalyzerImpl final : public Analyzer {
   const icu::Normalizer2* nfkc_cf_;  // ICU's singleton; not owned
 };
 
+// Whether `word` (UTF-8, Simplified) is one of the customer-service words
+// Tokenize keeps whole where ICU's dictionary splits it (zh_words.cc).
+bool IsServiceWord(std::string_view word);
+
 // Creates this thread's ICU word break iterator and returns whether it could
 // (segment.cc); Create calls it once to fail early when ICU data is missing.
 bool WordBreakAvailable();

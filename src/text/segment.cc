@@ -83,6 +83,26 @@ bool StartsLatin(std::string_view word) {
   return cp < 0x250 || (cp >= 0x1E00 && cp <= 0x1EFF);  // Latin blocks
 }
 
+// Joins the last tokens of a run of ideographs (tokens[run_begin..]) into the
+// longest service word they spell together, if any.
+void JoinServiceWord(size_t run_begin, std::vector<std::string>* tokens) {
+  constexpr size_t kMaxBytes = 15;
+  size_t n = tokens->size();
+  size_t bytes = (*tokens)[n - 1].size();
+  size_t first = n - 1;
+  while (first > run_begin && bytes + (*tokens)[first - 1].size() <= kMaxBytes)
+    bytes += (*tokens)[--first].size();
+  for (size_t k = first; k + 1 < n; ++k) {
+    std::string joined;
+    for (size_t m = k; m < n; ++m) joined += (*tokens)[m];
+    if (IsServiceWord(joined)) {
+      tokens->resize(k);
+      tokens->push_back(std::move(joined));
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 bool WordBreakAvailable() { return ThisThreadSegmenter().words() != nullptr; }
@@ -106,6 +126,8 @@ std::vector<std::string> AnalyzerImpl::Tokenize(std::string_view normalized,
   sb_stemmer* stemmer = seg.Stemmer(language);
   sb_stemmer* english = LatinWordsAreEnglish(language) ? seg.Stemmer("en") : nullptr;
   std::string folded;
+  size_t han_run_begin = 0;  // the first token of the run of ideographs that ends at han_run_end
+  int32_t han_run_end = -1;
   int32_t start = bi->first();
   for (int32_t end = bi->next(); end != icu::BreakIterator::DONE; start = end, end = bi->next()) {
     std::string_view word(s.data() + start, static_cast<size_t>(end - start));
@@ -140,7 +162,16 @@ std::vector<std::string> AnalyzerImpl::Tokenize(std::string_view normalized,
       tokens.push_back(folded);
       continue;
     }
-    tokens.emplace_back(word);  // numbers, kana, ideographs
+    if (status >= UBRK_WORD_IDEO && status < UBRK_WORD_IDEO_LIMIT) {
+      // ICU splits many words of the trade (退货 → 退 货): join the pieces
+      // back when, together, they are exactly one of ours.
+      if (start != han_run_end) han_run_begin = tokens.size();
+      han_run_end = end;
+      tokens.emplace_back(word);
+      JoinServiceWord(han_run_begin, &tokens);
+      continue;
+    }
+    tokens.emplace_back(word);  // numbers, kana
   }
   utext_close(ut);  // bi keeps a shallow clone; the next setText replaces it unread
   return tokens;
