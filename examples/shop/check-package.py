@@ -213,9 +213,8 @@ def check_entities(pkg, languages):
                 except (re.error, TypeError) as e:
                     err(path, f"{where}: pattern does not compile: {e}")
                     compiled = None
-                for sample in item.get("examples", []) or []:
-                    if compiled and not compiled.search(str(sample)):
-                        err(path, f"{where}: example '{sample}' does not match the pattern")
+                if compiled and compiled.fullmatch(""):
+                    err(path, f"{where}: pattern matches the empty text")
                 entities[name] = ("pattern", 0)
             elif kind == "lookup":
                 values = item.get("values")
