@@ -4,7 +4,8 @@
 #include <unicode/uchar.h>
 
 #include <exception>
-#include <opencc/SimpleConverter.hpp>
+#include <opencc/Config.hpp>
+#include <opencc/Converter.hpp>
 
 #include "text/analyzer_impl.h"
 
@@ -95,11 +96,20 @@ size_t SymbolClusterAt(std::string_view s, size_t i) {
 }
 
 Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
+  Result<std::unique_ptr<AnalyzerImpl>> created = CreateAnalyzerImpl(options, true);
+  if (!created.ok()) return created.status();
+  return std::unique_ptr<Analyzer>(std::move(created).value());
+}
+
+Result<std::unique_ptr<AnalyzerImpl>> CreateAnalyzerImpl(const AnalyzerOptions& options,
+                                                         bool han_table) {
   std::string dir = options.opencc_dir.empty() ? KEFU_OPENCC_DIR : options.opencc_dir;
-  auto load = [&](const char* name, std::unique_ptr<opencc::SimpleConverter>* out) -> Status {
+  auto load = [&](const char* name, std::shared_ptr<const opencc::Converter>* out) -> Status {
     std::string path = dir + "/" + name;
     try {
-      *out = std::make_unique<opencc::SimpleConverter>(path);
+      opencc::Config config;
+      *out = config.NewFromFile(path);
+      if (*out == nullptr) return Status::Unavailable("OpenCC " + path + ": cannot be loaded");
     } catch (const std::exception& e) {
       return Status::Unavailable("OpenCC " + path + ": " + e.what());
     } catch (...) {
@@ -107,7 +117,7 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
     }
     return Status::Ok();
   };
-  std::unique_ptr<opencc::SimpleConverter> t2s, s2t, s2hk, s2tw;
+  std::shared_ptr<const opencc::Converter> t2s, s2t, s2hk, s2tw;
   for (auto [name, conv] : {std::pair{"t2s.json", &t2s}, std::pair{"s2t.json", &s2t},
                             std::pair{"s2hk.json", &s2hk}, std::pair{"s2tw.json", &s2tw}}) {
     if (Status st = load(name, conv); !st.ok()) return st;
@@ -117,26 +127,29 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
   if (U_FAILURE(err) || nfkc_cf == nullptr)
     return Status::Unavailable(std::string("ICU nfkc_cf: ") + u_errorName(err));
   if (!WordBreakAvailable()) return Status::Unavailable("ICU word break rules cannot be loaded");
-  return std::unique_ptr<Analyzer>(std::make_unique<AnalyzerImpl>(
-      std::move(t2s), std::move(s2t), std::move(s2hk), std::move(s2tw), nfkc_cf));
+  HanTable han;
+  if (han_table) han.Build(*t2s, *s2t);
+  return std::unique_ptr<AnalyzerImpl>(std::make_unique<AnalyzerImpl>(
+      std::move(t2s), std::move(s2t), std::move(s2hk), std::move(s2tw), std::move(han), nfkc_cf));
 }
 
-AnalyzerImpl::AnalyzerImpl(std::unique_ptr<opencc::SimpleConverter> t2s,
-                           std::unique_ptr<opencc::SimpleConverter> s2t,
-                           std::unique_ptr<opencc::SimpleConverter> s2hk,
-                           std::unique_ptr<opencc::SimpleConverter> s2tw,
+AnalyzerImpl::AnalyzerImpl(std::shared_ptr<const opencc::Converter> t2s,
+                           std::shared_ptr<const opencc::Converter> s2t,
+                           std::shared_ptr<const opencc::Converter> s2hk,
+                           std::shared_ptr<const opencc::Converter> s2tw, HanTable han,
                            const icu::Normalizer2* nfkc_cf)
     : t2s_(std::move(t2s)),
       s2t_(std::move(s2t)),
       s2hk_(std::move(s2hk)),
       s2tw_(std::move(s2tw)),
+      han_(std::move(han)),
       nfkc_cf_(nfkc_cf) {}
 
 AnalyzerImpl::~AnalyzerImpl() = default;
 
 std::string AnalyzerImpl::ToVariant(std::string_view simplified, Variant v) const {
   std::string s = SanitizeUtf8(simplified);
-  const opencc::SimpleConverter* conv = nullptr;
+  const opencc::Converter* conv = nullptr;
   switch (v) {
     case Variant::kSimplified:
       return s;
@@ -156,47 +169,6 @@ std::string AnalyzerImpl::ToVariant(std::string_view simplified, Variant v) cons
 
 Script AnalyzerImpl::DetectScript(std::string_view raw) const {
   return DetectScriptValid(SanitizeUtf8(raw));
-}
-
-// A Han character that t2s changes is Traditional; one that s2t changes is
-// Simplified; one both leave alone (你, 好) says nothing. Both conversions run
-// on the Han characters alone, so OpenCC's phrase tables see the customer's
-// own words and the counts line up position by position.
-Script AnalyzerImpl::DetectScriptValid(std::string_view s) const {
-  std::string han;
-  size_t n_han = 0;
-  for (size_t i = 0; i < s.size();) {
-    size_t len = 0;
-    uint32_t cp = DecodeAt(s, i, &len);
-    if (IsHan(cp)) {
-      han.append(s.substr(i, len));
-      ++n_han;
-    } else if (!han.empty() && han.back() != ' ') {
-      han.push_back(' ');  // keeps phrases from spanning two words
-    }
-    i += len;
-  }
-  if (n_han == 0) return Script::kNone;
-  std::string as_simplified = t2s_->Convert(han);
-  std::string as_traditional = s2t_->Convert(han);
-  int traditional = 0, simplified = 0;
-  auto count_changes = [&](const std::string& converted, int* changed) {
-    if (converted == han) return;
-    size_t i = 0, j = 0;
-    while (i < han.size() && j < converted.size()) {
-      size_t a = 0, b = 0;
-      uint32_t x = DecodeAt(han, i, &a);
-      uint32_t y = DecodeAt(converted, j, &b);
-      if (x != y) ++*changed;
-      i += a;
-      j += b;
-    }
-  };
-  count_changes(as_simplified, &traditional);
-  count_changes(as_traditional, &simplified);
-  if (traditional > simplified) return Script::kTraditional;
-  if (simplified > traditional) return Script::kSimplified;
-  return Script::kNone;
 }
 
 Analysis AnalyzerImpl::Analyze(std::string_view raw, std::string_view fallback_language) const {

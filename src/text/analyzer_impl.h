@@ -11,13 +11,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <unicode/utypes.h>
 
 #include "text/text.h"
 
 namespace opencc {
-class SimpleConverter;
+class Converter;
 }
 U_NAMESPACE_BEGIN
 class Normalizer2;
@@ -76,13 +77,38 @@ size_t SymbolClusterAt(std::string_view s, size_t i);
 // True for code points that start an emoji or symbol cluster.
 bool IsSymbolStart(uint32_t cp);
 
+// Per Han code point, what OpenCC's dictionaries say of it (script.cc).
+// Immutable after Build; safe to read from any thread.
+class HanTable {
+ public:
+  // Reads the dictionaries of the loaded t2s and s2t converters.
+  void Build(const opencc::Converter& t2s, const opencc::Converter& s2t);
+  bool ready() const { return !flags_.empty(); }
+
+  // REQUIRES for the three: ready().
+  // A Traditional form: t2s changes it on its own (貨).
+  bool Traditional(uint32_t cp) const { return Flag(cp, kTraditional); }
+  // A Simplified form: s2t changes it on its own (货).
+  bool Simplified(uint32_t cp) const { return Flag(cp, kSimplified); }
+  // t2s may change it, alone or in a phrase (覆 in 回覆): a text without any
+  // such character is left as it is by t2s.
+  bool ChangesInT2s(uint32_t cp) const { return Flag(cp, kChangesInT2s); }
+
+ private:
+  static constexpr uint32_t kSize = 0x32400;  // past CJK Extension H
+  static constexpr uint8_t kTraditional = 1, kSimplified = 2, kChangesInT2s = 4;
+  bool Flag(uint32_t cp, uint8_t f) const { return cp < kSize && (flags_[cp] & f) != 0; }
+  std::vector<uint8_t> flags_;
+};
+
 class AnalyzerImpl final : public Analyzer {
  public:
   // Use Analyzer::Create. Takes ownership of the converters (none null).
-  AnalyzerImpl(std::unique_ptr<opencc::SimpleConverter> t2s,
-               std::unique_ptr<opencc::SimpleConverter> s2t,
-               std::unique_ptr<opencc::SimpleConverter> s2hk,
-               std::unique_ptr<opencc::SimpleConverter> s2tw, const icu::Normalizer2* nfkc_cf);
+  AnalyzerImpl(std::shared_ptr<const opencc::Converter> t2s,
+               std::shared_ptr<const opencc::Converter> s2t,
+               std::shared_ptr<const opencc::Converter> s2hk,
+               std::shared_ptr<const opencc::Converter> s2tw, HanTable han,
+               const icu::Normalizer2* nfkc_cf);
   ~AnalyzerImpl() override;
 
   std::string Normalize(std::string_view raw) const override;
@@ -98,12 +124,21 @@ class AnalyzerImpl final : public Analyzer {
   std::string NormalizeValid(std::string_view s) const;
   Script DetectScriptValid(std::string_view s) const;
   std::string DetectLanguageValid(std::string_view s, std::string_view fallback) const;
+  // Whether t2s could change `s` (any character of HanTable::ChangesInT2s;
+  // without a table, any Han character).
+  bool NeedsT2s(std::string_view s) const;
   // NFKC + case folding of a run without emoji, appended to *out.
   void FoldRun(std::string_view run, std::string* out) const;
 
-  std::unique_ptr<opencc::SimpleConverter> t2s_, s2t_, s2hk_, s2tw_;
+  std::shared_ptr<const opencc::Converter> t2s_, s2t_, s2hk_, s2tw_;
+  HanTable han_;                     // empty (not ready) only in tests: then the converters answer
   const icu::Normalizer2* nfkc_cf_;  // ICU's singleton; not owned
 };
+
+// Analyzer::Create, with the choice to go without the HanTable (tests
+// compare the two: the converters then answer each call, slower). Errors: as Create.
+Result<std::unique_ptr<AnalyzerImpl>> CreateAnalyzerImpl(const AnalyzerOptions& options,
+                                                         bool han_table);
 
 // Whether `word` (UTF-8, Simplified) is one of the customer-service words
 // Tokenize keeps whole where ICU's dictionary splits it (zh_words.cc).

@@ -10,7 +10,7 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 
-#include <opencc/SimpleConverter.hpp>
+#include <opencc/Converter.hpp>
 
 #include "text/analyzer_impl.h"
 
@@ -136,19 +136,6 @@ std::string Tidy(std::string_view s) {
   return out;
 }
 
-bool HasHan(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    if (IsHan(DecodeAt(s, i, &len))) return true;
-    i += len;
-  }
-  return false;
-}
-
 }  // namespace
 
 void AnalyzerImpl::FoldRun(std::string_view run, std::string* out) const {
@@ -200,7 +187,7 @@ std::string AnalyzerImpl::NormalizeValid(std::string_view s) const {
     run_start = i;
   }
   FoldRun(s.substr(run_start), &folded);
-  if (HasHan(folded)) folded = t2s_->Convert(folded);
+  if (NeedsT2s(folded)) folded = t2s_->Convert(folded);
   return Tidy(folded);
 }
 
