@@ -26,6 +26,13 @@ MIN_QUESTIONS = 3  # per FAQ entry and per language
 ID_RE = re.compile(r"^[a-z0-9_]+$")
 TONES = {"warm", "formal", "brief"}
 OOS_LABEL = "out_of_scope"  # reserved intent name and heldout label
+BOT_FIELDS = {
+    "": {"name", "languages", "default_language", "time_zone", "persona", "greeting", "fallback",
+         "handoff", "compliance"},
+    "persona": {"name", "tone"},
+    "handoff": {"fallback_streak", "anger_threshold", "human_only_intents"},
+    "compliance": {"forbidden_topics"},
+}
 
 errors = []
 
@@ -79,6 +86,11 @@ def check_bot(pkg):
     if not isinstance(bot, dict):
         err(path, "must be a map")
         return ["zh", "en"], {}
+    for section, allowed in BOT_FIELDS.items():
+        part = bot.get(section, {}) if section else bot
+        if isinstance(part, dict) and set(part) - allowed:
+            where = f"{section}: " if section else ""
+            err(path, f"{where}unknown fields {sorted(set(part) - allowed)}")
     languages = bot.get("languages")
     if not isinstance(languages, list) or not languages or not all(
         isinstance(x, str) for x in languages
@@ -205,6 +217,9 @@ def check_entities(pkg, languages):
                 err(path, f"{where}: name must be of [a-z0-9_]")
             if name in entities:
                 err(path, f"{where}: defined twice")
+            unknown = set(item) - {"entity", "kind", "pattern", "values"}
+            if unknown:
+                err(path, f"{where}: unknown fields {sorted(unknown)}")
             kind = item.get("kind")
             if kind == "pattern":
                 pattern = item.get("pattern")
@@ -226,6 +241,10 @@ def check_entities(pkg, languages):
                     if not isinstance(v, dict) or not isinstance(v.get("value"), str):
                         err(path, f"{where}: each value needs a 'value' name")
                         continue
+                    if set(v) - {"value", "synonyms"}:
+                        err(path, f"{where}.{v['value']}: unknown fields {sorted(set(v) - {'value', 'synonyms'})}")
+                    if not ID_RE.match(v["value"]):
+                        err(path, f"{where}: value {v['value']} must be of [a-z0-9_]")
                     if v["value"] in seen_values:
                         err(path, f"{where}: value {v['value']} twice")
                     seen_values.add(v["value"])
@@ -304,7 +323,7 @@ def check_faq(pkg, languages, intent_examples):
     return faq
 
 
-def check_articles(pkg):
+def check_articles(pkg, languages):
     folder = os.path.join(pkg, "kb", "articles")
     articles = {}
     if not os.path.isdir(folder):
@@ -313,6 +332,9 @@ def check_articles(pkg):
         if not name.endswith(".md"):
             continue
         path = os.path.join(folder, name)
+        parts = name[: -len(".md")].split(".")
+        if len(parts) > 2 or (len(parts) == 2 and parts[1] not in languages):
+            err(path, f"name must be NAME.md or NAME.LANG.md with LANG one of {languages}")
         with open(path, encoding="utf-8") as f:
             text = f.read()
         sections = re.findall(r"^## +\S", text, flags=re.M)
@@ -398,7 +420,7 @@ def main():
             err(os.path.join(pkg, "bot.yaml"), f"handoff.human_only_intents: no intent {name}")
     entities = check_entities(pkg, languages)
     faq = check_faq(pkg, languages, intent_examples)
-    articles = check_articles(pkg)
+    articles = check_articles(pkg, languages)
     heldout = check_heldout(pkg, intents, faq)
 
     real = [n for n in intents if n != OOS_LABEL]
