@@ -26,6 +26,9 @@ MIN_QUESTIONS = 3  # per FAQ entry and per language
 ID_RE = re.compile(r"^[a-z0-9_]+$")
 TONES = {"warm", "formal", "brief"}
 OOS_LABEL = "out_of_scope"  # reserved intent name and heldout label
+# Built-in entity types; an entity of the package may not take their names,
+# except order_number, whose pattern a package may replace.
+BUILT_IN_ENTITIES = {"phone", "email", "amount", "number", "datetime", "pattern", "lookup"}
 BOT_FIELDS = {
     "": {"name", "languages", "default_language", "time_zone", "persona", "greeting", "fallback",
          "handoff", "compliance"},
@@ -200,8 +203,28 @@ def check_intents(pkg, languages):
     return intents, seen_examples
 
 
+def zh_synonyms(pkg):
+    """Every zh synonym of the package's lookups, to convert in one batch."""
+    words = []
+    for path in yaml_files(os.path.join(pkg, "entities")):
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = yaml.safe_load(f)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        for item in doc if isinstance(doc, list) else []:
+            for v in (item.get("values") or []) if isinstance(item, dict) else []:
+                syn = v.get("synonyms") if isinstance(v, dict) else None
+                if isinstance(syn, dict) and isinstance(syn.get("zh"), list):
+                    words += [w for w in syn["zh"] if isinstance(w, str)]
+    return words
+
+
 def check_entities(pkg, languages):
     entities = {}
+    words = zh_synonyms(pkg)
+    for config in ("s2t.json", "s2hk.json", "s2tw.json"):
+        opencc_batch(config, words)
     for path in yaml_files(os.path.join(pkg, "entities")):
         doc = load_yaml(path)
         if not isinstance(doc, list):
@@ -217,6 +240,10 @@ def check_entities(pkg, languages):
                 err(path, f"{where}: name must be of [a-z0-9_]")
             if name in entities:
                 err(path, f"{where}: defined twice")
+            if name in BUILT_IN_ENTITIES:
+                err(path, f"{where}: the name of a built-in entity")
+            if name == "order_number" and item.get("kind") != "pattern":
+                err(path, f"{where}: order_number replaces the built-in pattern, so its kind is pattern")
             unknown = set(item) - {"entity", "kind", "pattern", "values"}
             if unknown:
                 err(path, f"{where}: unknown fields {sorted(unknown)}")
@@ -266,6 +293,11 @@ def check_entities(pkg, languages):
                             if other and other != v["value"]:
                                 err(path, f"{where}: synonym '{w}' of both {other} and {v['value']}")
                             seen_synonyms[key] = v["value"]
+                        if lang == "zh":
+                            # Lookups match the text as written: 繁體 forms must be listed too.
+                            missing = [t for w in words for t in to_traditional(w) if t not in words]
+                            if missing:
+                                err(path, f"{where}.{v['value']}: add the 繁體 forms {missing}")
                 entities[name] = ("lookup", len(seen_values))
             else:
                 err(path, f"{where}: kind must be lookup or pattern")
@@ -346,6 +378,39 @@ def check_articles(pkg, languages):
     return articles
 
 
+_opencc_cache = {}  # (config, text) -> converted text
+
+
+def opencc_batch(config, texts):
+    """Converts texts with one run of OpenCC's command; unchanged without it."""
+    import subprocess
+
+    todo = sorted({t for t in texts if (config, t) not in _opencc_cache and "\n" not in t})
+    if todo:
+        try:
+            out = subprocess.run(
+                ["opencc", "-c", config], input="\n".join(todo), capture_output=True, text=True,
+                check=True,
+            ).stdout.split("\n")
+        except (OSError, subprocess.CalledProcessError):
+            out = todo
+        if len(out) < len(todo):
+            out = todo
+        for t, o in zip(todo, out):
+            _opencc_cache[(config, t)] = o
+    return [_opencc_cache.get((config, t), t) for t in texts]
+
+
+def to_traditional(text):
+    """The 繁體 forms of a 简体 text (OpenCC s2t, s2hk, s2tw) that differ from it."""
+    forms = []
+    for config in ("s2t.json", "s2hk.json", "s2tw.json"):
+        out = opencc_batch(config, [text])[0]
+        if out != text and out not in forms:
+            forms.append(out)
+    return forms
+
+
 def script_of(text):
     """'en' without Han characters, else 'hant' when OpenCC's t2s changes it, else 'hans'."""
     if not any("\u4e00" <= c <= "\u9fff" for c in text):
@@ -353,21 +418,8 @@ def script_of(text):
     return "hant" if to_simplified(text) != text else "hans"
 
 
-_t2s_cache = {}
-
-
 def to_simplified(text):
-    import subprocess
-
-    if text not in _t2s_cache:
-        try:
-            out = subprocess.run(
-                ["opencc", "-c", "t2s.json"], input=text, capture_output=True, text=True, check=True
-            ).stdout
-            _t2s_cache[text] = out.rstrip("\n")
-        except (OSError, subprocess.CalledProcessError):
-            _t2s_cache[text] = text
-    return _t2s_cache[text]
+    return opencc_batch("t2s.json", [text])[0]
 
 
 def check_heldout(pkg, intents, faq):
@@ -404,6 +456,7 @@ def check_heldout(pkg, intents, faq):
         else:
             err(f"{path}:{line}", f"label '{label}' is no intent, faq:<id> or {OOS_LABEL}")
     scripts = {"hans": 0, "hant": 0, "en": 0}
+    opencc_batch("t2s.json", [row[0] for row in rows[1:] if len(row) == 2])
     for row in rows[1:]:
         if len(row) == 2:
             scripts[script_of(row[0])] += 1
