@@ -1,0 +1,549 @@
+// KnowledgeBase::Build and Search: the FAQ index, the reranker, the article
+// index (Xapian) and the calibration that turns their scores into the
+// probability that a hit answers the query.
+#include <xapian.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+#include <unordered_map>
+
+#include "kb/faq_index.h"
+#include "kb/kb.h"
+#include "kb/reranker.h"
+#include "kb/terms.h"
+
+namespace kefu::kb {
+namespace {
+
+constexpr size_t kMaxQueryCodePoints = 1000;
+constexpr size_t kCalibrationEntries = 1500;  // FAQ entries sampled for calibration
+constexpr size_t kCalibrationPairs = 1500;    // held-out positive pairs used
+constexpr double kHeldOutPairs = 0.1;         // share of pairs kept from training
+constexpr double kDropShare = 0.35;  // units of a question dropped from its stand-in paraphrase
+constexpr double kMixShare = 0.5;    // units of another question mixed in, per unit dropped
+
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// A logistic map from (score, margin) to a probability, fitted by gradient
+// descent on the log loss (Platt scaling with a margin term).
+struct Calibration {
+  double w_score = 1, w_margin = 0, bias = 0;
+
+  double operator()(double score, double margin) const {
+    return Sigmoid(w_score * score + w_margin * margin + bias);
+  }
+
+  struct Sample {
+    double score, margin;
+    bool right;
+  };
+
+  // Features are centred and scaled before fitting, folded back afterwards.
+  static Calibration Fit(const std::vector<Sample>& samples, Calibration fallback) {
+    size_t pos = 0;
+    for (const auto& s : samples) pos += s.right;
+    if (samples.size() < 20 || pos == 0 || pos == samples.size()) return fallback;
+    double ms = 0, mm = 0, vs = 0, vm = 0;
+    for (const auto& s : samples) ms += s.score, mm += s.margin;
+    ms /= samples.size(), mm /= samples.size();
+    for (const auto& s : samples) {
+      vs += (s.score - ms) * (s.score - ms), vm += (s.margin - mm) * (s.margin - mm);
+    }
+    double ss = std::sqrt(vs / samples.size()) + 1e-9, sm = std::sqrt(vm / samples.size()) + 1e-9;
+    double a = 0, b = 0, c = 0;
+    for (int iter = 0; iter < 2000; ++iter) {
+      double ga = 0, gb = 0, gc = 0;
+      for (const auto& s : samples) {
+        double x1 = (s.score - ms) / ss, x2 = (s.margin - mm) / sm;
+        double g = Sigmoid(a * x1 + b * x2 + c) - (s.right ? 1 : 0);
+        ga += g * x1, gb += g * x2, gc += g;
+      }
+      double n = static_cast<double>(samples.size());
+      a -= 0.5 * (ga / n + 1e-4 * a), b -= 0.5 * (gb / n + 1e-4 * b), c -= 0.5 * gc / n;
+    }
+    Calibration out;
+    out.w_score = a / ss;
+    out.w_margin = b / sm;
+    out.bias = c - a * ms / ss - b * mm / sm;
+    return out;
+  }
+};
+
+// Valid UTF-8, at most kMaxQueryCodePoints code points.
+std::string CleanQuery(std::string_view raw) {
+  std::string clean = text::SanitizeUtf8(raw);
+  size_t cps = 0;
+  for (size_t i = 0; i < clean.size(); ++i) {
+    if ((static_cast<unsigned char>(clean[i]) & 0xC0) != 0x80 && ++cps > kMaxQueryCodePoints) {
+      clean.resize(i);
+      break;
+    }
+  }
+  return clean;
+}
+
+// The units of a normalised text: Latin words and single Han characters.
+std::vector<std::string> Units(std::string_view normalized) {
+  std::vector<std::string> units;
+  std::string word;
+  for (char32_t c : DecodeUtf8(normalized)) {
+    if (c == U' ' || IsHan(c)) {
+      if (!word.empty()) units.push_back(std::move(word)), word.clear();
+      if (c != U' ') {
+        std::string han;
+        AppendUtf8(c, han);
+        units.push_back(std::move(han));
+      }
+    } else {
+      AppendUtf8(c, word);
+    }
+  }
+  if (!word.empty()) units.push_back(std::move(word));
+  return units;
+}
+
+// A stand-in for a customer asking the question of `normalized` in their
+// own words: about kDropShare of its units (Latin words, Han characters) are
+// left out (at least one is kept) and about half as many units of another
+// question (`donor`) are mixed in at random places.
+std::string Paraphrase(std::string_view normalized, std::string_view donor, std::mt19937_64& rng) {
+  std::vector<std::string> units = Units(normalized), extra = Units(donor);
+  std::bernoulli_distribution drop(kDropShare);
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < units.size(); ++i) {
+    bool last_chance = kept.empty() && i + 1 == units.size();
+    if (units.size() > 1 && !last_chance && drop(rng)) continue;
+    kept.push_back(units[i]);
+  }
+  size_t mix = static_cast<size_t>(std::lround((units.size() - kept.size()) * kMixShare));
+  for (size_t i = 0; i < mix && !extra.empty(); ++i) {
+    const std::string& u = extra[std::uniform_int_distribution<size_t>(0, extra.size() - 1)(rng)];
+    kept.insert(kept.begin() + std::uniform_int_distribution<size_t>(0, kept.size())(rng), u);
+  }
+  std::string out;
+  for (const auto& u : kept) {
+    if (!out.empty()) out.push_back(' ');
+    out += u;
+  }
+  return out;
+}
+
+class KnowledgeBaseImpl final : public KnowledgeBase {
+ public:
+  KnowledgeBaseImpl(std::shared_ptr<const text::Analyzer> analyzer, std::vector<FaqEntry> faq,
+                    std::vector<Article> articles, const BuildOptions& options)
+      : analyzer_(std::move(analyzer)),
+        faq_(std::move(faq)),
+        articles_(std::move(articles)),
+        options_(options),
+        reranker_(&term_weights_),
+        xapian_db_(std::string(), Xapian::DB_BACKEND_INMEMORY) {}
+
+  Status Init();
+
+  std::vector<Hit> Search(std::string_view query, std::string_view language, int k) const override;
+  const FaqEntry* FindFaq(std::string_view id) const override {
+    auto it = faq_by_id_.find(std::string(id));
+    return it == faq_by_id_.end() ? nullptr : &faq_[it->second];
+  }
+  const Article* FindArticle(std::string_view id) const override {
+    auto it = article_by_id_.find(std::string(id));
+    return it == article_by_id_.end() ? nullptr : &articles_[it->second];
+  }
+  const std::vector<Chunk>& ChunksOf(std::string_view article_id) const override {
+    static const std::vector<Chunk> kNone;
+    auto it = article_by_id_.find(std::string(article_id));
+    return it == article_by_id_.end() ? kNone : chunks_[it->second];
+  }
+  const BuildReport& report() const override { return report_; }
+
+ private:
+  struct Ranked {
+    uint32_t entry;
+    uint32_t variant;  // question document
+    double score;      // reranker log-odds
+  };
+  struct ArticleHit {
+    uint32_t article, chunk;
+    double score, margin;
+  };
+
+  float NormalizedBm25(const QuestionTerms& a, const QuestionTerms& b) const {
+    return index_.QuestionScore(a, b) / std::max(index_.Bound(a), 1e-6f);
+  }
+  std::string LanguageOf(std::string_view text) const {
+    return analyzer_->DetectLanguage(text, options_.default_language);
+  }
+  // FAQ entries for `q`, reranked, best first.
+  std::vector<Ranked> RankFaq(const QuestionTerms& q, uint32_t skip_entry = UINT32_MAX,
+                              uint32_t skip_question = UINT32_MAX) const;
+  std::vector<ArticleHit> SearchArticles(const std::string& normalized, int k,
+                                         int skip_doc = -1) const;
+  void TrainReranker(std::mt19937_64& rng, std::vector<Calibration::Sample>& pair_samples);
+  void Calibrate(std::mt19937_64& rng, std::vector<Calibration::Sample> samples);
+  void BuildArticles();
+  void CalibrateArticles(std::mt19937_64& rng);
+
+  std::shared_ptr<const text::Analyzer> analyzer_;
+  std::vector<FaqEntry> faq_;
+  std::vector<Article> articles_;
+  BuildOptions options_;
+  std::unordered_map<std::string, size_t> faq_by_id_, article_by_id_;
+
+  Vocabulary vocab_;
+  FaqIndex index_;
+  std::vector<QuestionTerms> question_terms_;  // by question document
+  std::vector<std::vector<uint32_t>> entry_questions_;
+  TermWeights term_weights_;
+  Reranker reranker_;
+  Calibration faq_calibration_;
+
+  std::vector<std::vector<Chunk>> chunks_;                   // by article
+  std::vector<std::pair<uint32_t, uint32_t>> chunk_of_doc_;  // Xapian docid - 1 → (article, chunk)
+  mutable std::mutex xapian_mu_;  // Xapian objects are not safe to share between threads
+  Xapian::WritableDatabase xapian_db_;
+  Xapian::Stem stemmer_{"english"};
+  Calibration article_calibration_{1, 0, -3};
+
+  BuildReport report_;
+};
+
+Status KnowledgeBaseImpl::Init() {
+  auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < faq_.size(); ++i) {
+    const auto& e = faq_[i];
+    if (e.id.empty()) return Status::InvalidArgument("FAQ entry " + std::to_string(i) + ": no id");
+    if (e.questions.empty()) return Status::InvalidArgument("FAQ entry " + e.id + ": no question");
+    if (!faq_by_id_.emplace(e.id, i).second) {
+      return Status::InvalidArgument("FAQ entry " + e.id + ": duplicate id");
+    }
+  }
+  for (size_t i = 0; i < articles_.size(); ++i) {
+    const auto& a = articles_[i];
+    if (a.id.empty()) return Status::InvalidArgument("article " + std::to_string(i) + ": no id");
+    if (!article_by_id_.emplace(a.id, i).second) {
+      return Status::InvalidArgument("article " + a.id + ": duplicate id");
+    }
+  }
+
+  // FAQ: analyse every question and answer once.
+  entry_questions_.resize(faq_.size());
+  std::vector<QuestionTerms> answer_terms(faq_.size());
+  for (uint32_t e = 0; e < faq_.size(); ++e) {
+    for (const auto& q : faq_[e].questions) {
+      auto terms = AnalyzeQuestion(*analyzer_, CleanQuery(q), LanguageOf(q), vocab_, true);
+      entry_questions_[e].push_back(index_.AddQuestion(e, terms));
+      question_terms_.push_back(std::move(terms));
+    }
+    std::string answers;
+    for (const auto& [locale, answer] : faq_[e].answers) answers += answer + "\n";
+    if (!answers.empty()) {
+      answer_terms[e] = AnalyzeQuestion(*analyzer_, text::SanitizeUtf8(answers),
+                                        LanguageOf(answers), vocab_, true);
+    }
+  }
+
+  // Pairs: analysed with the same vocabulary so their terms get weights.
+  std::mt19937_64 rng(options_.seed);
+  std::vector<QuestionTerms> pair_terms;
+  pair_terms.reserve(options_.pairs.size() * 2);
+  for (const auto& p : options_.pairs) {
+    for (const std::string* t : {&p.a, &p.b}) {
+      pair_terms.push_back(
+          AnalyzeQuestion(*analyzer_, CleanQuery(*t), LanguageOf(*t), vocab_, true));
+    }
+  }
+  for (uint32_t e = 0; e < faq_.size(); ++e) index_.AddAnswer(e, answer_terms[e]);
+  index_.Finish(vocab_.size(), faq_.size());
+
+  // Term weights: document frequencies over FAQ questions and pair texts.
+  std::vector<uint32_t> df(index_.question_df());
+  df.resize(vocab_.size(), 0);
+  for (const auto& t : pair_terms) {
+    for (const auto& kind : t.terms) {
+      for (const auto& [id, tf] : kind) ++df[id];
+    }
+  }
+  term_weights_ =
+      TermWeights(std::move(df), static_cast<uint32_t>(question_terms_.size() + pair_terms.size()));
+
+  // Reranker: trained on most pairs; the rest simulate "the FAQ plus one
+  // paraphrase" for calibration.
+  std::vector<Calibration::Sample> pair_samples;
+  if (!options_.pairs.empty()) {
+    std::vector<size_t> order(options_.pairs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    size_t held = static_cast<size_t>(order.size() * kHeldOutPairs);
+    std::vector<PairExample> train;
+    for (size_t i = held; i < order.size(); ++i) {
+      size_t p = order[i];
+      const QuestionTerms& a = pair_terms[2 * p];
+      const QuestionTerms& b = pair_terms[2 * p + 1];
+      train.push_back({&a, &b, options_.pairs[p].same, NormalizedBm25(a, b), NormalizedBm25(b, a)});
+    }
+    reranker_.Train(train, options_.seed);
+    report_.pairs_used = static_cast<int>(train.size());
+    {
+      size_t right = 0;
+      for (size_t i = 0; i < held; ++i) {
+        size_t p = order[i];
+        const QuestionTerms& a = pair_terms[2 * p];
+        const QuestionTerms& b = pair_terms[2 * p + 1];
+        right += (reranker_.Score(a, b, NormalizedBm25(a, b)) > 0) == options_.pairs[p].same;
+      }
+      report_.pair_accuracy = held > 0 ? static_cast<double>(right) / held : 0;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < held && used < kCalibrationPairs; ++i) {
+      size_t p = order[i];
+      if (!options_.pairs[p].same) continue;
+      ++used;
+      const QuestionTerms& a = pair_terms[2 * p];
+      const QuestionTerms& b = pair_terms[2 * p + 1];
+      double right = reranker_.Score(a, b, NormalizedBm25(a, b));
+      auto ranked = RankFaq(a);
+      double best_other = ranked.empty() ? -1e9 : ranked[0].score;
+      double second = ranked.size() > 1 ? ranked[1].score : -1e9;
+      // With the paraphrase present: the top hit is right when it wins.
+      if (right >= best_other) {
+        pair_samples.push_back({right, std::min(right - best_other, 20.0), true});
+      } else {
+        pair_samples.push_back(
+            {best_other, std::min(best_other - std::max(right, second), 20.0), false});
+      }
+      // Without it: whatever is on top is wrong.
+      if (!ranked.empty()) {
+        pair_samples.push_back({best_other, std::min(best_other - second, 20.0), false});
+      }
+    }
+  }
+  Calibrate(rng, std::move(pair_samples));
+
+  BuildArticles();
+  CalibrateArticles(rng);
+
+  report_.faq_entries = static_cast<int>(faq_.size());
+  report_.faq_questions = static_cast<int>(question_terms_.size());
+  report_.articles = static_cast<int>(articles_.size());
+  report_.chunks = static_cast<int>(chunk_of_doc_.size());
+  report_.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::Ok();
+}
+
+std::vector<KnowledgeBaseImpl::Ranked> KnowledgeBaseImpl::RankFaq(const QuestionTerms& q,
+                                                                  uint32_t skip_entry,
+                                                                  uint32_t skip_question) const {
+  auto candidates = index_.Candidates(q, static_cast<size_t>(std::max(1, options_.rerank_depth)),
+                                      skip_entry, skip_question);
+  std::vector<Ranked> ranked;
+  ranked.reserve(candidates.size());
+  float bound = std::max(index_.Bound(q), 1e-6f);
+  for (const auto& c : candidates) {
+    Ranked r{c.entry, c.variant, -1e9};
+    double answer = reranker_.bm25_weight() * c.answer / bound;
+    for (uint32_t doc : entry_questions_[c.entry]) {
+      if (doc == skip_question) continue;
+      const QuestionTerms& d = question_terms_[doc];
+      double s = reranker_.Score(q, d, index_.QuestionScore(q, d) / bound) + answer;
+      if (s > r.score) r.score = s, r.variant = doc;
+    }
+    ranked.push_back(r);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+  return ranked;
+}
+
+void KnowledgeBaseImpl::Calibrate(std::mt19937_64& rng, std::vector<Calibration::Sample> samples) {
+  std::vector<uint32_t> entries(faq_.size());
+  std::iota(entries.begin(), entries.end(), 0);
+  std::shuffle(entries.begin(), entries.end(), rng);
+  if (entries.size() > kCalibrationEntries) entries.resize(kCalibrationEntries);
+  auto add = [&](const std::vector<Ranked>& ranked, uint32_t entry) {
+    if (ranked.empty()) return;
+    double second = ranked.size() > 1 ? ranked[1].score : ranked[0].score - 20;
+    samples.push_back(
+        {ranked[0].score, std::min(ranked[0].score - second, 20.0), ranked[0].entry == entry});
+  };
+  for (uint32_t e : entries) {
+    const auto& docs = entry_questions_[e];
+    for (size_t i = 0; i < docs.size() && i < 3; ++i) {
+      const QuestionTerms& asked = question_terms_[docs[i]];
+      if (docs.size() > 1) add(RankFaq(asked, UINT32_MAX, docs[i]), e);  // another variant
+      const QuestionTerms& donor = question_terms_[std::uniform_int_distribution<size_t>(
+          0, question_terms_.size() - 1)(rng)];
+      std::string shorter = Paraphrase(asked.normalized, donor.normalized, rng);
+      auto q = AnalyzeQuestion(*analyzer_, shorter, LanguageOf(shorter), vocab_);
+      add(RankFaq(q), e);
+      add(RankFaq(q, e), e);  // its entry left out: the top is wrong
+    }
+  }
+  report_.calibration_samples = static_cast<int>(samples.size());
+  // Untrained fallback: log-odds as they are, shifted to be cautious.
+  faq_calibration_ = Calibration::Fit(samples, Calibration{1, 0.5, -1});
+}
+
+void KnowledgeBaseImpl::BuildArticles() {
+  chunks_.resize(articles_.size());
+  Xapian::TermGenerator generator;
+  generator.set_stemmer(stemmer_);
+  generator.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+  for (uint32_t a = 0; a < articles_.size(); ++a) {
+    chunks_[a] = ChunkMarkdown(text::SanitizeUtf8(articles_[a].markdown));
+    for (uint32_t c = 0; c < chunks_[a].size(); ++c) {
+      const Chunk& chunk = chunks_[a][c];
+      Xapian::Document doc;
+      generator.set_document(doc);
+      // The heading counts twice: it names what the section is about.
+      generator.index_text(analyzer_->Normalize(chunk.heading), 2);
+      generator.increase_termpos();
+      generator.index_text(analyzer_->Normalize(chunk.text));
+      xapian_db_.add_document(doc);
+      chunk_of_doc_.push_back({a, c});
+    }
+  }
+}
+
+std::vector<KnowledgeBaseImpl::ArticleHit> KnowledgeBaseImpl::SearchArticles(
+    const std::string& normalized, int k, int skip_doc) const {
+  std::vector<ArticleHit> hits;
+  if (chunk_of_doc_.empty() || normalized.empty()) return hits;
+  std::lock_guard lock(xapian_mu_);
+  try {
+    // Latin text through the query parser (stemmed, OR); Han runs as an OR
+    // of their characters and bigrams — the parser would AND them.
+    std::string latin;
+    std::vector<Xapian::Query> parts;
+    char32_t prev = 0;
+    for (char32_t c : DecodeUtf8(normalized)) {
+      if (!IsHan(c)) {
+        AppendUtf8(c, latin);
+        prev = 0;
+        continue;
+      }
+      latin.push_back(' ');
+      std::string ch;
+      AppendUtf8(c, ch);
+      parts.emplace_back(ch);
+      if (prev != 0) {
+        std::string bigram;
+        AppendUtf8(prev, bigram);
+        parts.emplace_back(bigram + ch);
+      }
+      prev = c;
+    }
+    Xapian::QueryParser parser;
+    parser.set_stemmer(stemmer_);
+    parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    parser.set_default_op(Xapian::Query::OP_OR);
+    parser.set_database(xapian_db_);
+    Xapian::Query latin_query = parser.parse_query(latin, 0);
+    if (!latin_query.empty()) parts.push_back(latin_query);
+    if (parts.empty()) return hits;
+    Xapian::Query query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+    Xapian::Enquire enquire(xapian_db_);
+    enquire.set_query(query);
+    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(k + 2));
+    double max_possible = mset.get_max_possible();
+    if (max_possible <= 0) return hits;
+    std::vector<std::pair<uint32_t, double>> found;
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      int doc = static_cast<int>(*it) - 1;
+      if (doc == skip_doc) continue;
+      found.push_back({static_cast<uint32_t>(doc), it.get_weight() / max_possible});
+    }
+    for (size_t i = 0; i < found.size() && static_cast<int>(i) < k; ++i) {
+      double other = i == 0 ? (found.size() > 1 ? found[1].second : 0) : found[0].second;
+      auto [article, chunk] = chunk_of_doc_[found[i].first];
+      hits.push_back({article, chunk, found[i].second, found[i].second - other});
+    }
+  } catch (const Xapian::Error&) {
+    hits.clear();  // a query Xapian cannot parse finds nothing
+  }
+  return hits;
+}
+
+void KnowledgeBaseImpl::CalibrateArticles(std::mt19937_64& rng) {
+  std::vector<Calibration::Sample> samples;
+  for (int doc = 0; doc < static_cast<int>(chunk_of_doc_.size()) && doc < 2000; ++doc) {
+    auto [a, c] = chunk_of_doc_[doc];
+    const Chunk& chunk = chunks_[a][c];
+    std::string asked = Paraphrase(
+        analyzer_->Normalize(chunk.heading + " " +
+                             chunk.text.substr(0, std::min<size_t>(chunk.text.size(), 200))),
+        {}, rng);
+    std::string normalized = analyzer_->Normalize(asked);
+    for (int skip : {-1, doc}) {
+      auto hits = SearchArticles(normalized, 1, skip);
+      if (hits.empty()) continue;
+      bool right = hits[0].article == a && hits[0].chunk == c;
+      samples.push_back({hits[0].score, hits[0].margin, right});
+    }
+  }
+  article_calibration_ = Calibration::Fit(samples, article_calibration_);
+}
+
+std::vector<Hit> KnowledgeBaseImpl::Search(std::string_view query, std::string_view language,
+                                           int k) const {
+  std::vector<Hit> hits;
+  if (k <= 0) return hits;
+  std::string clean = CleanQuery(query);
+  std::string lang = language.empty() ? LanguageOf(clean) : std::string(language);
+  auto q = AnalyzeQuestion(*analyzer_, clean, lang, vocab_);
+  if (q.normalized.empty()) return hits;
+
+  auto ranked = RankFaq(q);
+  for (size_t i = 0; i < ranked.size() && static_cast<int>(i) < k; ++i) {
+    double other =
+        i == 0 ? (ranked.size() > 1 ? ranked[1].score : ranked[0].score - 20) : ranked[0].score;
+    const FaqEntry& e = faq_[ranked[i].entry];
+    Hit h;
+    h.kind = HitKind::kFaq;
+    h.id = e.id;
+    h.score = ranked[i].score;
+    h.probability = faq_calibration_(ranked[i].score, std::min(ranked[i].score - other, 20.0));
+    size_t variant = ranked[i].variant - entry_questions_[ranked[i].entry].front();
+    h.matched = e.questions[variant];
+    h.locked = e.locked;
+    hits.push_back(std::move(h));
+  }
+  for (const auto& a : SearchArticles(q.normalized, k)) {
+    Hit h;
+    h.kind = HitKind::kArticle;
+    h.id = articles_[a.article].id;
+    h.chunk = static_cast<int>(a.chunk);
+    h.matched = chunks_[a.article][a.chunk].heading;
+    h.score = a.score;
+    h.probability = article_calibration_(a.score, a.margin);
+    h.locked = articles_[a.article].locked;
+    hits.push_back(std::move(h));
+  }
+  std::stable_sort(hits.begin(), hits.end(),
+                   [](const Hit& a, const Hit& b) { return a.probability > b.probability; });
+  if (static_cast<int>(hits.size()) > k) hits.resize(k);
+  return hits;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const KnowledgeBase>> KnowledgeBase::Build(
+    std::shared_ptr<const text::Analyzer> analyzer, std::vector<FaqEntry> faq,
+    std::vector<Article> articles, const BuildOptions& options) {
+  if (!analyzer) return Status::InvalidArgument("no text analyzer");
+  auto kb = std::make_shared<KnowledgeBaseImpl>(std::move(analyzer), std::move(faq),
+                                                std::move(articles), options);
+  try {
+    Status s = kb->Init();
+    if (!s.ok()) return s;
+  } catch (const Xapian::Error& e) {
+    return Status::Internal("article index: " + e.get_msg());
+  }
+  return std::shared_ptr<const KnowledgeBase>(std::move(kb));
+}
+
+}  // namespace kefu::kb
