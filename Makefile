@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench clean
+.PHONY: all deps build build-asan test test-release test-asan demo bench bench-nlu clean
 
 all: build
 
@@ -45,6 +45,11 @@ demo: deps $(BUILD)/build.ninja
 
 bench: deps $(BUILD)/build.ninja
 	scripts/bench $(BUILD)
+	scripts/bench-nlu $(BUILD)
+
+# Language understanding alone: intents, FAQ, emotion, beside nlp.js (docs/benchmarks.md)
+bench-nlu: deps $(BUILD)/build.ninja
+	scripts/bench-nlu $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
