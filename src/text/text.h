@@ -76,12 +76,17 @@ class Analyzer {
   // characters, or CLD2 unsure) it answers from the characters when they are
   // unambiguous (Han without kana → "zh", kana → "ja", Hangul → "ko"), else
   // `fallback` (the conversation's last language, or the tenant's default).
+  // With an empty fallback, unsure Latin text answers "en". Text without
+  // letters (digits, emoji) answers `fallback` as is.
   virtual std::string DetectLanguage(std::string_view raw, std::string_view fallback) const = 0;
 
   // Words of a normalised text: ICU word break for Han/kana runs (each word
   // as one token), lower-cased Snowball stems for Latin-script words in
   // `language` ("en" → English stemmer; unknown → no stemming), numbers kept
-  // as they are; punctuation and spaces dropped.
+  // as they are; punctuation and spaces dropped. Emoji are tokens of their
+  // own. Latin words in a "zh", "ja" or "ko" (or "") text get English stems
+  // ("我的refunds呢" → 我的 refund 呢). Words of customer service that ICU's
+  // dictionary splits (退货, 客服, 优惠券) are joined back into one token.
   virtual std::vector<std::string> Tokenize(std::string_view normalized,
                                             std::string_view language) const = 0;
 
@@ -95,6 +100,27 @@ class Analyzer {
 // The variant replies should use for a customer who wrote in `script`
 // (kTraditional → kTraditional; a tenant may prefer kHongKong or kTaiwan).
 Variant VariantFor(Script script);
+
+// The language and Chinese variant a reply to a customer should use.
+struct ReplyLocale {
+  std::string language;                    // ISO 639-1, e.g. "zh", "en"
+  Variant variant = Variant::kSimplified;  // how a Simplified reply is converted (zh only)
+};
+
+// The reply locale after one more customer message, given the one before it
+// (the tenant's default for a new conversation). The language is the
+// message's (Analyze already answers the conversation's language, passed as
+// its fallback, for texts too short to tell). The variant follows the
+// message's script: kTraditional → `traditional` (a tenant may prefer
+// kHongKong or kTaiwan), kSimplified → kSimplified, kNone (你好, or no Chinese
+// at all) keeps the previous variant, so "我想退貨" then "好的" stays Traditional.
+// An empty message language keeps the previous language.
+ReplyLocale NextReplyLocale(const ReplyLocale& previous, const Analysis& message,
+                            Variant traditional = Variant::kTraditional);
+
+// NextReplyLocale over a conversation's customer messages, oldest first.
+ReplyLocale ReplyLocaleFor(const std::vector<Analysis>& history, const ReplyLocale& tenant_default,
+                           Variant traditional = Variant::kTraditional);
 
 // Character n-grams of `s` (code points, not bytes), for n in [n_min, n_max],
 // spaces excluded from n-grams that would span two words.
