@@ -167,6 +167,7 @@ SoftmaxRegression SoftmaxRegression::Train(std::span<const SparseVector> x,
   std::mt19937 rng(options.seed);
   std::vector<float> p;
   std::vector<float> grad(m.stride_, 0.f);
+  std::vector<int> active;
   const double total = double(options.epochs) * x.size();
   double step = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
@@ -183,11 +184,20 @@ SoftmaxRegression SoftmaxRegression::Train(std::span<const SparseVector> x,
       for (int c = 0; c < num_classes; ++c) {
         grad[c] = lr * (p[c] / sum - (c == labels[i] ? 1.f : 0.f));
       }
+      // Only blocks of four classes with a gradient worth the update: once
+      // training has separated the classes, most have none.
+      active.clear();
+      for (int j = 0; j < m.stride_ / 4; ++j) {
+        const float* b = &grad[4 * j];
+        if (std::fabs(b[0]) + std::fabs(b[1]) + std::fabs(b[2]) + std::fabs(b[3]) > 1e-6f) {
+          active.push_back(j);
+        }
+      }
       const Float4* g = reinterpret_cast<const Float4*>(grad.data());
       for (size_t k = 0; k < v.index.size(); ++k) {
         Float4* row = reinterpret_cast<Float4*>(&m.weights_[size_t(v.index[k]) * m.stride_]);
         float xv = v.value[k];
-        for (int j = 0; j < m.stride_ / 4; ++j) row[j] -= xv * g[j];
+        for (int j : active) row[j] -= xv * g[j];
       }
       for (int c = 0; c < num_classes; ++c) m.bias_[c] -= 0.1f * grad[c];
     }

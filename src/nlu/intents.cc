@@ -21,7 +21,7 @@ namespace kefu::nlu {
 namespace {
 
 constexpr uint32_t kMagic = 0x6b664931;  // "kfI1"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 // fastText's own file header: its magic number and version.
 constexpr int32_t kFastTextMagic = 793712314;
 constexpr int32_t kFastTextVersion = 12;
@@ -178,6 +178,13 @@ class TempDir {
   std::error_code ec_;
 };
 
+// Small sets need more passes: at least `epochs`, and as many as it takes
+// to see 200,000 examples, up to 200.
+int EpochsFor(int epochs, size_t examples) {
+  size_t wanted = (200000 + std::max<size_t>(examples, 1) - 1) / std::max<size_t>(examples, 1);
+  return std::max(epochs, int(std::min<size_t>(wanted, 200)));
+}
+
 // Both models, trained on one set of examples.
 struct Models {
   TfidfVocabulary vocabulary;
@@ -212,7 +219,8 @@ Result<Models> TrainModels(std::span<const IntentTokens> tokens, std::span<const
     std::vector<SparseVector> x;
     x.reserve(keys.size());
     for (const auto& k : keys) x.push_back(m.vocabulary.Vectorize(k));
-    SoftmaxTraining training{options.linear_epochs, options.linear_lr, options.seed};
+    SoftmaxTraining training{EpochsFor(options.linear_epochs, tokens.size()), options.linear_lr,
+                             options.seed};
     m.linear = SoftmaxRegression::Train(x, labels, m.vocabulary.size(), num_labels, training);
   });
 
@@ -223,7 +231,7 @@ Result<Models> TrainModels(std::span<const IntentTokens> tokens, std::span<const
     args.model = fasttext::model_name::sup;
     args.loss = fasttext::loss_name::softmax;
     args.dim = options.fasttext_dim;
-    args.epoch = options.fasttext_epochs;
+    args.epoch = EpochsFor(options.fasttext_epochs, tokens.size());
     args.lr = options.fasttext_lr;
     args.minn = options.fasttext_minn;
     args.maxn = options.fasttext_maxn;
@@ -319,7 +327,7 @@ class IntentClassifierImpl final : public IntentClassifier {
   Models models_;
   Combination combination_;
   double threshold_ = 0;
-  double oos_share_ = 0.2;  // IntentOptions::oos_share
+  double oos_share_ = 0.1;  // IntentOptions::oos_share
 };
 
 void IntentClassifierImpl::Fit(std::span<const Scores> scores, std::span<const int> labels,
@@ -482,6 +490,7 @@ Status IntentClassifierImpl::Save(const std::string& path) const {
     w.F64(combination_.linear_weight);
     w.F64(combination_.fasttext_weight);
     w.F64(threshold_);
+    w.F64(oos_share_);
     models_.vocabulary.Write(w);
     models_.linear.Write(w);
     w.U64(models_.fasttext_to_label.size());
@@ -513,6 +522,7 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifierImpl::Load(
   for (uint64_t i = 0; i < n && r.ok(); ++i) labels.push_back(r.Str());
   Combination comb{r.F64(), r.F64()};
   double threshold = r.F64();
+  double oos_share = r.F64();
   Models m;
   if (!r.ok() || labels.size() < 2 || !std::is_sorted(labels.begin(), labels.end())) {
     return bad("labels");
@@ -544,6 +554,7 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifierImpl::Load(
       std::make_unique<IntentClassifierImpl>(*analyzer, std::move(labels), oos, std::move(m));
   result->combination_ = comb;
   result->threshold_ = threshold;
+  result->oos_share_ = oos_share;
   return std::unique_ptr<IntentClassifier>(std::move(result));
 }
 

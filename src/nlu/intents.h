@@ -59,9 +59,10 @@ struct IntentOptions {
   double default_oos_threshold = 0.3;
 
   // How the threshold is tuned: to the best accuracy of a bot that gets
-  // this share of out-of-scope messages, whatever the share among the
-  // examples. A fifth is what public benchmarks (CLINC150's test set) have.
-  double oos_share = 0.2;
+  // this share of out-of-scope messages, whatever their share among the
+  // examples: a refused in-scope message and an answered out-of-scope one
+  // cost the same, and most of a bot's messages are in scope.
+  double oos_share = 0.1;
 
   uint32_t seed = 1;
 
@@ -76,6 +77,8 @@ struct IntentOptions {
   int fasttext_word_ngrams = 2;
 
   // Logistic regression: SGD epochs and initial learning rate.
+  // Both models make at least as many epochs as it takes to see 200,000
+  // examples (up to 200 epochs), so that small bots are trained enough.
   int linear_epochs = 20;
   double linear_lr = 1.0;
 
