@@ -96,13 +96,13 @@ size_t SymbolClusterAt(std::string_view s, size_t i) {
 }
 
 Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
-  Result<std::unique_ptr<AnalyzerImpl>> created = CreateAnalyzerImpl(options, true);
+  Result<std::unique_ptr<AnalyzerImpl>> created = CreateAnalyzerImpl(options, /*tables=*/true);
   if (!created.ok()) return created.status();
   return std::unique_ptr<Analyzer>(std::move(created).value());
 }
 
 Result<std::unique_ptr<AnalyzerImpl>> CreateAnalyzerImpl(const AnalyzerOptions& options,
-                                                         bool han_table) {
+                                                         bool tables) {
   std::string dir = options.opencc_dir.empty() ? KEFU_OPENCC_DIR : options.opencc_dir;
   auto load = [&](const char* name, std::shared_ptr<const opencc::Converter>* out) -> Status {
     std::string path = dir + "/" + name;
@@ -128,21 +128,27 @@ Result<std::unique_ptr<AnalyzerImpl>> CreateAnalyzerImpl(const AnalyzerOptions& 
     return Status::Unavailable(std::string("ICU nfkc_cf: ") + u_errorName(err));
   if (!WordBreakAvailable()) return Status::Unavailable("ICU word break rules cannot be loaded");
   HanTable han;
-  if (han_table) han.Build(*t2s, *s2t);
+  TableConverter fast_t2s;
+  if (tables) {
+    han.Build(*t2s, *s2t);
+    fast_t2s.Build(*t2s);  // when it cannot, t2s itself converts
+  }
   return std::unique_ptr<AnalyzerImpl>(std::make_unique<AnalyzerImpl>(
-      std::move(t2s), std::move(s2t), std::move(s2hk), std::move(s2tw), std::move(han), nfkc_cf));
+      std::move(t2s), std::move(s2t), std::move(s2hk), std::move(s2tw), std::move(han),
+      std::move(fast_t2s), nfkc_cf));
 }
 
 AnalyzerImpl::AnalyzerImpl(std::shared_ptr<const opencc::Converter> t2s,
                            std::shared_ptr<const opencc::Converter> s2t,
                            std::shared_ptr<const opencc::Converter> s2hk,
                            std::shared_ptr<const opencc::Converter> s2tw, HanTable han,
-                           const icu::Normalizer2* nfkc_cf)
+                           TableConverter fast_t2s, const icu::Normalizer2* nfkc_cf)
     : t2s_(std::move(t2s)),
       s2t_(std::move(s2t)),
       s2hk_(std::move(s2hk)),
       s2tw_(std::move(s2tw)),
       han_(std::move(han)),
+      fast_t2s_(std::move(fast_t2s)),
       nfkc_cf_(nfkc_cf) {}
 
 AnalyzerImpl::~AnalyzerImpl() = default;

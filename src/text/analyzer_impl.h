@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <unicode/utypes.h>
@@ -101,13 +102,40 @@ class HanTable {
   std::vector<uint8_t> flags_;
 };
 
+// An OpenCC conversion (t2s) run from hash tables of its dictionaries
+// (table_converter.cc): the same output as the converter, about ten times
+// faster. Immutable after Build; safe to use from any thread.
+class TableConverter {
+ public:
+  // Reads the converter's dictionaries. False (and ready() false) when the
+  // configuration is not one stage with a maximal-match segmentation over
+  // the stage's first dictionary, the shape the tables reproduce.
+  bool Build(const opencc::Converter& converter);
+  bool ready() const { return !tables_.empty(); }
+  // REQUIRES: ready(); s valid UTF-8.
+  std::string Convert(std::string_view s) const;
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Table {
+    std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> entries;
+    std::vector<uint64_t> starts;  // bit per code point: some key starts with it
+    size_t max_chars = 0;          // the longest key, in code points
+  };
+  std::vector<Table> tables_;  // in the group's order: the first with a match wins
+  bool ascii_keys_ = false;    // some key starts with an ASCII character
+};
+
 class AnalyzerImpl final : public Analyzer {
  public:
   // Use Analyzer::Create. Takes ownership of the converters (none null).
   AnalyzerImpl(std::shared_ptr<const opencc::Converter> t2s,
                std::shared_ptr<const opencc::Converter> s2t,
                std::shared_ptr<const opencc::Converter> s2hk,
-               std::shared_ptr<const opencc::Converter> s2tw, HanTable han,
+               std::shared_ptr<const opencc::Converter> s2tw, HanTable han, TableConverter fast_t2s,
                const icu::Normalizer2* nfkc_cf);
   ~AnalyzerImpl() override;
 
@@ -131,7 +159,8 @@ class AnalyzerImpl final : public Analyzer {
   void FoldRun(std::string_view run, std::string* out) const;
 
   std::shared_ptr<const opencc::Converter> t2s_, s2t_, s2hk_, s2tw_;
-  HanTable han_;                     // empty (not ready) only in tests: then the converters answer
+  HanTable han_;                     // empty (not ready) only in tests: the converters answer
+  TableConverter fast_t2s_;          // t2s_ from tables; when not ready, t2s_ itself converts
   const icu::Normalizer2* nfkc_cf_;  // ICU's singleton; not owned
 };
 

@@ -187,7 +187,8 @@ std::string AnalyzerImpl::NormalizeValid(std::string_view s) const {
     run_start = i;
   }
   FoldRun(s.substr(run_start), &folded);
-  if (NeedsT2s(folded)) folded = t2s_->Convert(folded);
+  if (NeedsT2s(folded))
+    folded = fast_t2s_.ready() ? fast_t2s_.Convert(folded) : t2s_->Convert(folded);
   return Tidy(folded);
 }
 
