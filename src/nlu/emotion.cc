@@ -462,7 +462,7 @@ Evidence Score(const Lexicon& lex, const Units& u) {
 
 // ---- the model --------------------------------------------------------------
 
-constexpr uint32_t kHashBits = 18;
+constexpr uint32_t kHashBits = 19;
 constexpr uint32_t kHashSize = 1u << kHashBits;
 // Dense features come first: the lexicon intensities and the cues.
 enum Dense : uint32_t {
@@ -503,6 +503,9 @@ std::vector<Feature> Features(const Units& u, const Evidence& ev) {
   for (size_t i = 0; i < n; ++i) {
     uint64_t h1 = Fnv(u.Text(i), kBasis);
     hashed(h1);
+    // A crude stem, so annoyed, annoying and annoys share a feature.
+    if (u.units[i].word && u.units[i].size >= 6)
+      hashed(Fnv(u.Text(i).substr(0, 5), kBasis ^ 0x51ed27aull));
     if (i + 1 < n) {
       uint64_t h2 = Fnv(u.Text(i + 1), h1 ^ 0x9e3779b97f4a7c15ull);
       hashed(h2);

@@ -228,6 +228,38 @@ do not like	anger	0.9
 do not like	sadness	0.5
 did not like	anger	0.9
 did not like	sadness	0.5
+nasty	anger	1.2
+fuckin	anger	1.2
+dirty	anger	0.6
+fool	anger	1.1
+foolish	anger	1.0
+refuse	anger	0.6
+boring	anger	0.5
+boring	sadness	0.4
+false	anger	0.5
+ugly	anger	1.0
+ruined	anger	1.0
+ruined	sadness	0.6
+ruin	anger	0.8
+bloody	anger	0.7
+racism	anger	1.0
+racist	anger	1.2
+sexist	anger	1.2
+piss	anger	1.1
+destroy	anger	0.6
+dislike	anger	1.0
+argue	anger	0.6
+nope	anger	0.6
+shameful	anger	1.2
+disgrace	anger	1.3
+unbelievable	anger	0.7
+pointless	anger	0.9
+clueless	anger	1.0
+lazy	anger	0.9
+greedy	anger	1.1
+bully	anger	1.1
+cringe	anger	1.0
+wrong with you	anger	1.4
 # escalation
 complaint	anger	1.8
 complain	anger	1.4
@@ -424,6 +456,19 @@ poor	sadness	0.6
 sucks that	sadness	1.0
 expected better	sadness	1.4
 wasted	sadness	0.8
+apologies	sadness	1.0
+apologize	sadness	0.9
+apologise	sadness	0.9
+loss	sadness	0.9
+destroyed	sadness	0.8
+destroyed	anger	0.5
+lonely	sadness	1.2
+grieve	sadness	1.3
+mourn	sadness	1.3
+homesick	sadness	1.2
+gutted	sadness	1.4
+bummed	sadness	1.2
+bummer	sadness	1.1
 :(	sadness	1.2
 :'(	sadness	1.4
 😢	sadness	1.4
