@@ -93,7 +93,7 @@ int RunEvalIntents(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 2;  // --help, or a usage error
   }
 
   auto fail = [](const Status& s) {
