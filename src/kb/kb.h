@@ -87,6 +87,10 @@ struct BuildOptions {
   std::vector<QuestionPair> pairs;
   // Language of texts too short to tell (the tenant's default).
   std::string default_language = "zh";
+  // The share of questions reaching the knowledge base that it cannot
+  // answer, assumed by the calibration: the probability of a hit is "right
+  // given this mix". Raise it for a bot whose traffic is mostly off-topic.
+  double unanswerable_share = 0.3;
   // FAQ candidates reranked per query.
   int rerank_depth = 30;
   // Seed of the training and calibration sampling (results are reproducible).

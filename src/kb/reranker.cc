@@ -156,7 +156,7 @@ double Reranker::Score(const QuestionTerms& a, const QuestionTerms& b, float bm2
 
 void Reranker::Train(const std::vector<PairExample>& examples, uint64_t seed) {
   if (examples.empty()) return;
-  dense_.fill(0);
+  // Dense weights start from the defaults (BM25): few examples refine them.
   sparse_.assign(kSparseSize, 0.f);
   trained_ = true;
   std::vector<size_t> order(examples.size());
