@@ -24,6 +24,7 @@
 #include "app/tools.h"
 #include "nlu/csv.h"
 #include "nlu/emotion.h"
+#include "text/text.h"
 
 namespace kefu::app {
 namespace {
@@ -86,6 +87,12 @@ int RunEvalEmotion(int argc, char** argv) {
     std::fprintf(stderr, "kefu eval-emotion: %s\n", test.status().message().c_str());
     return 1;
   }
+  // 繁體 reads like 简体 through the text layer.
+  auto analyzer = text::Analyzer::Create();
+  if (!analyzer.ok()) {
+    std::fprintf(stderr, "kefu eval-emotion: %s\n", analyzer.status().ToString().c_str());
+    return 1;
+  }
   std::vector<nlu::LabelledText> train;
   if (!train_path.empty()) {
     auto t = ReadLabelled(train_path);
@@ -113,6 +120,7 @@ int RunEvalEmotion(int argc, char** argv) {
     nlu::EmotionOptions options;
     options.lexicon_paths = lexicons;
     options.epochs = epochs;
+    options.analyzer = analyzer->get();
     if (folds > 0) {
       for (size_t i = 0; i < n; ++i)
         if (fold[i] != f) options.examples.push_back((*test)[i]);

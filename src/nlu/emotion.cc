@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "nlu/emotion_lexicons.h"
+#include "text/text.h"
 
 namespace kefu::nlu {
 
@@ -594,6 +595,7 @@ class Model {
 class EmotionDetectorImpl final : public EmotionDetector {
  public:
   Status Build(const EmotionOptions& options) {
+    analyzer_ = options.analyzer;
     if (options.builtin_lexicons) {
       for (auto [text, name] : {std::pair{BuiltinEmotionLexiconZh(), "emotion_lexicon_zh"},
                                 std::pair{BuiltinEmotionLexiconEn(), "emotion_lexicon_en"}}) {
@@ -619,7 +621,7 @@ class EmotionDetectorImpl final : public EmotionDetector {
       xs.reserve(options.examples.size());
       ys.reserve(options.examples.size());
       for (const LabelledText& ex : options.examples) {
-        Units u = SplitUnits(ex.text);
+        Units u = Read(ex.text);
         xs.push_back(Features(u, Score(lexicon_, u)));
         ys.push_back(ex.label);
       }
@@ -633,7 +635,7 @@ class EmotionDetectorImpl final : public EmotionDetector {
   }
 
   EmotionResult Detect(std::string_view text) const override {
-    Units u = SplitUnits(text);
+    Units u = Read(text);
     Evidence ev = Score(lexicon_, u);
     EmotionResult r;
     if (!model_) {
@@ -702,6 +704,21 @@ class EmotionDetectorImpl final : public EmotionDetector {
     return std::clamp(needed[at] * 1.01f, 1.0f, 5.0f);
   }
 
+  // The units of a text: matched after Normalize when there is an analyzer
+  // and the text is not plain ASCII; capitals counted as written.
+  Units Read(std::string_view text) const {
+    text = text.substr(0, kMaxBytes);
+    bool ascii = std::all_of(text.begin(), text.end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!analyzer_ || ascii) return SplitUnits(text);
+    Units as_written = SplitUnits(text);
+    Units u = SplitUnits(analyzer_->Normalize(text));
+    u.caps_words = as_written.caps_words;
+    u.long_words = as_written.long_words;
+    return u;
+  }
+
+  const text::Analyzer* analyzer_ = nullptr;
   Lexicon lexicon_;
   std::unique_ptr<Model> model_;
   float anger_boost_ = 1;

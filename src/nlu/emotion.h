@@ -20,17 +20,21 @@
 //    (啊啊啊, sooo), and escalation words (投诉, 12315, 曝光, lawyer,
 //    chargeback) which are anger entries with a high weight.
 //  - With labelled examples (EmotionOptions::examples) a multinomial logistic
-//    regression is trained at Create over hashed unit 1–3-grams, the matched
-//    lexicon terms and the lexicon and cue scores as features; its
-//    probabilities then decide the label, and intensities blend the model's
-//    probability with the lexicon's intensity.
+//    regression is trained at Create over 2^19 hashed features — unit 1–2-grams,
+//    Han 3-grams, five-letter prefixes of long Latin words, the matched
+//    lexicon terms — and the lexicon and cue scores; its probabilities then
+//    decide the label (anger's scaled so that angry examples are not missed,
+//    see anger_recall), and intensities blend the model's probability with the
+//    lexicon's intensity. A trained detector holds 10 MB of weights.
 //
 // Input: any bytes. Full-width ASCII (！, Ａ, １) is folded to ASCII and Latin
 // letters to lower case before matching; invalid UTF-8 bytes are skipped.
 // Empty, whitespace-only and emoji-only texts without an emotion term give
-// neutral. Traditional Chinese is matched as written: callers wanting 繁體
-// read like 简体 pass text::Analyzer::Normalize's output (capitals are then
-// lost as a cue). Texts longer than 64 KiB are scored on their first 64 KiB.
+// neutral. The lexicons are written in 简体: given a text::Analyzer
+// (EmotionOptions::analyzer), non-ASCII text is matched after
+// Analyzer::Normalize, so 繁體 (你們這什麼破服務) reads like 简体; capitals are
+// still counted on the text as given. Without one, text is matched as
+// written. Texts longer than 64 KiB are scored on their first 64 KiB.
 //
 // Thread-safety: an EmotionDetector is immutable after Create and may be used
 // from any number of threads at once.
@@ -44,6 +48,10 @@
 #include <vector>
 
 #include "core/status.h"
+
+namespace kefu::text {
+class Analyzer;
+}  // namespace kefu::text
 
 namespace kefu::nlu {
 
@@ -99,6 +107,9 @@ struct EmotionOptions {
   std::vector<std::string> lexicon_paths;
   // Extra entries given in code; added after the files.
   std::vector<LexiconEntry> lexicon_entries;
+  // Normalises non-ASCII text before matching (繁體 → 简体); may be null. Not
+  // owned: it must outlive the detector.
+  const text::Analyzer* analyzer = nullptr;
   // Labelled examples; when not empty a model is trained on them at Create
   // (about two seconds per 30,000 examples). Every emotion need not be present.
   std::vector<LabelledText> examples;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "text/text.h"
+
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -128,6 +130,27 @@ TEST(EmotionTest, BadInputIsNeutralAndNeverCrashes) {
   EXPECT_EQ(d->Detect(long_angry).label, Emotion::kAnger);
   std::string huge(200 * 1024, 'x');
   EXPECT_EQ(d->Detect(huge).label, Emotion::kNeutral);
+}
+
+TEST(EmotionTest, TraditionalChineseReadsLikeSimplifiedThroughTheAnalyzer) {
+  auto analyzer = text::Analyzer::Create();
+  ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
+  EmotionOptions options;
+  options.analyzer = analyzer->get();
+  auto d = EmotionDetector::Create(options);
+  ASSERT_TRUE(d.ok());
+  const LabelCase cases[] = {
+      {"你們這什麼破服務，我要投訴！", Emotion::kAnger},
+      {"快遞三天了還沒到，急用啊", Emotion::kAnxiety},
+      {"太失望了", Emotion::kSadness},
+      {"謝謝，問題解決了", Emotion::kJoy},
+      {"我想查訂單", Emotion::kNeutral},
+  };
+  for (const LabelCase& c : cases)
+    EXPECT_EQ(EmotionName((*d)->Detect(c.text).label), EmotionName(c.want)) << c.text;
+  // Capitals still count, though Normalize folds them.
+  EXPECT_GT((*d)->Detect("THIS IS UNACCEPTABLE 投诉").intensities[1],
+            (*d)->Detect("this is unacceptable 投诉").intensities[1]);
 }
 
 TEST(EmotionTest, ParsesLexiconLinesAndReportsBadOnes) {
