@@ -15,12 +15,23 @@
 // Calibration. Every hit carries `probability`: the chance that this hit is
 // the right answer, comparable across queries, so one threshold
 // (kDefaultAnswerThreshold) decides between answering and abstaining. It is
-// fitted when the index is built, without any outside data: each FAQ question
-// (each variant, and a shortened copy of each) is asked of the index once
-// with its own entry present and once with it left out, and a logistic
-// regression maps (reranker score of the hit, its margin over the next
-// candidate) to "this hit is the asked entry". Articles are calibrated the
-// same way from their chunks' headings and sentences.
+// a logistic regression from (reranker score of the hit, its margin over the
+// best other candidate) to "right", fitted when the index is built on
+// questions whose answer is known, each asked twice — once with its entry in
+// the index and once with the entry left out (the top hit is then wrong):
+//   - FAQs with variants (20 entries or more with two questions or more):
+//     one variant is asked, its entry answers through the others;
+//   - otherwise: stand-ins for a paraphrase of a question (about a third of
+//     its words or Han characters dropped, half as many of another question
+//     mixed in);
+//   - with labelled pairs: held-out positive pairs, as "the FAQ plus the
+//     pair's other question".
+// The two kinds are weighted so that unanswerable questions make up
+// BuildOptions::unanswerable_share (0.3) of the mix. The stand-ins are
+// harder to get wrong than real paraphrases, so the probabilities lean low:
+// an answer given at 0.5 is right more often than half the time.
+// Articles are calibrated the same way from their chunks' headings and
+// first sentences.
 //
 // Thread-safety: a KnowledgeBase is immutable once built; Search may be
 // called from any number of threads at once. Rebuilding means building a new
