@@ -35,7 +35,10 @@ inline bool IsAsciiAlpha(char32_t c) { return c >= 'a' && c <= 'z'; }
 inline bool IsAsciiAlnum(char32_t c) { return IsAsciiDigit(c) || IsAsciiAlpha(c); }
 
 // Whether s[i, i + word.size()) is `word` (ASCII or CJK, already folded).
-bool At(const std::u32string& s, size_t i, std::u32string_view word);
+inline bool At(const std::u32string& s, size_t i, std::u32string_view word) {
+  if (i >= s.size() || word.empty() || s[i] != word[0]) return false;
+  return i + word.size() <= s.size() && std::u32string_view(s).substr(i, word.size()) == word;
+}
 
 // A number at s[i]: Arabic digits (1,299.00; 3.5; with a trailing 千/万/亿
 // multiplier: 1.5万) or Chinese numerals (三百二十, 两千五, 一万二, 十五,

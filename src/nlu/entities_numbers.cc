@@ -6,10 +6,6 @@
 
 namespace kefu::nlu::entities {
 
-bool At(const std::u32string& s, size_t i, std::u32string_view word) {
-  return i + word.size() <= s.size() && std::u32string_view(s).substr(i, word.size()) == word;
-}
-
 namespace {
 
 int ZhDigit(char32_t c) {
