@@ -237,7 +237,7 @@ Result<Models> TrainModels(std::span<const IntentTokens> tokens, std::span<const
     args.maxn = options.fasttext_maxn;
     args.wordNgrams = options.fasttext_word_ngrams;
     args.minCount = 1;
-    args.bucket = 200000;
+    args.bucket = 1 << 16;  // word bigrams hashed; 2^16 × dim floats on disk
     args.thread = 1;
     args.seed = static_cast<int>(options.seed);
     args.verbose = 0;
