@@ -39,8 +39,6 @@ std::string_view EntityTypeName(EntityType t) {
 
 namespace entities {
 
-namespace {
-
 constexpr size_t kMaxBytes = 64 * 1024;
 
 size_t Decode(std::string_view s, size_t i, char32_t* cp) {
@@ -80,8 +78,6 @@ void Append(char32_t cp, std::string* out) {
     out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
   }
 }
-
-}  // namespace
 
 FoldedText Fold(std::string_view raw) {
   FoldedText t;
@@ -259,7 +255,7 @@ void FindPattern(const FoldedText& t, const CompiledPattern& p, std::vector<Span
       }
       out->push_back({b, e, p.type, v, ""});
     } else {
-      out->push_back({b, e, p.type, it->str(0), ""});
+      out->push_back({b, e, p.type, "", ""});  // the value is set from the raw text
     }
   }
 }
@@ -426,7 +422,10 @@ class EntityExtractorImpl final : public EntityExtractor {
       if (p.type != EntityType::kPattern) continue;
       std::vector<Span> found;
       entities::FindPattern(t, p, &found);
-      for (Span& s : NonOverlapping(std::move(found))) out.push_back(ToEntity(text, t, s, p.name));
+      for (Span& s : NonOverlapping(std::move(found))) {
+        out.push_back(ToEntity(text, t, s, p.name));
+        out.back().value = FoldWidth(out.back().text);
+      }
     }
     FindLookups(text, t, &out);
     std::stable_sort(out.begin(), out.end(), [](const Entity& a, const Entity& b) {
@@ -483,6 +482,24 @@ class EntityExtractorImpl final : public EntityExtractor {
       if (!overlaps) kept.push_back(std::move(s));
     }
     return kept;
+  }
+
+  // `s` with full-width ASCII and the ideographic space as ASCII, case kept.
+  static std::string FoldWidth(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size();) {
+      char32_t cp = 0;
+      size_t len = entities::Decode(s, i, &cp);
+      if (len == 0) {
+        ++i;
+        continue;
+      }
+      if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;
+      if (cp == 0x3000) cp = ' ';
+      entities::Append(cp, &out);
+      i += len;
+    }
+    return out;
   }
 
   static Entity ToEntity(std::string_view text, const FoldedText& t, Span& s, std::string name) {

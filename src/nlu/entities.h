@@ -42,7 +42,7 @@ enum class EntityType : uint8_t {
   kAmount,       // value: "1299.00"; unit: ISO 4217 code ("CNY", "USD", "EUR", …)
   kNumber,       // value: shortest decimal form ("320", "0.5", "12000")
   kDateTime,     // value: ISO 8601 in the conversation's zone; unit: "date" or "datetime"
-  kPattern,      // a tenant's regular expression; value: the matched text
+  kPattern,      // a tenant's regular expression; value: the matched text, full width as ASCII
   kLookup,       // a tenant's lookup table; value: the canonical value of the synonym
 };
 
@@ -82,7 +82,8 @@ struct EntityConfig {
   // Order and tracking numbers (ECMAScript, case-insensitive), matched only
   // where they stand alone (no letter or digit right before or after). The
   // default: up to four letters then 8–24 digits ("SF1234567890",
-  // "2026120212345678", "JD0012345678"). Empty disables.
+  // "2026120212345678", "JD0012345678"). Empty disables. A bot package's
+  // pattern entity named order_number replaces it.
   std::string order_number_pattern = "[A-Z]{0,4}[0-9]{8,24}";
   // The tenant's own entities.
   std::vector<PatternEntity> patterns;

@@ -225,7 +225,17 @@ TEST(EntitiesTest, TenantLookupsAndPatterns) {
   for (const Entity& e : found) got.push_back(e.name + ":" + e.text + "=" + e.value);
   EXPECT_EQ(got, (std::vector<std::string>{"carrier:顺丰速运=sf", "carrier:SF Express=sf",
                                            "membership_id:vip123456=vip123456"}));
-  ExpectEach(*x, {{"ship with jd logistics", EntityType::kLookup, "jd logistics", "jd"}});
+  ExpectEach(
+      *x, {{"ship with jd logistics", EntityType::kLookup, "jd logistics", "jd"},
+           {"会员号ＶＩＰ１２３４５６", EntityType::kPattern, "ＶＩＰ１２３４５６", "VIP123456"}});
+
+  // A pattern with alternatives in Chinese and a word boundary, as a shop writes one.
+  EntityConfig shoes;
+  shoes.patterns.push_back(
+      {"shoe_size", "(3[4-9]|4[0-7])(\\.5)? ?(码|碼|号|號)|size ?(3[4-9]|4[0-7])(\\.5)?\\b"});
+  ExpectEach(*Make(shoes), {{"我要换42码", EntityType::kPattern, "42码", "42码"},
+                            {"38.5碼有嗎", EntityType::kPattern, "38.5碼", "38.5碼"},
+                            {"do you have Size 41?", EntityType::kPattern, "Size 41", "Size 41"}});
 
   EntityConfig broken;
   broken.patterns.push_back({"bad", "([unclosed"});
