@@ -96,6 +96,10 @@ struct BuildOptions {
   // are the tenant's own (or a public set the operator chooses to use at run
   // time); nothing learned from them is stored.
   std::vector<QuestionPair> pairs;
+  // The tenant's synonyms: each group's phrases ("快递", "物流"; "parcel",
+  // "package") are read as its first one, in questions, answers, articles
+  // and queries alike.
+  std::vector<std::vector<std::string>> synonyms;
   // Language of texts too short to tell (the tenant's default).
   std::string default_language = "zh";
   // The share of questions reaching the knowledge base that it cannot

@@ -342,6 +342,45 @@ TEST(KnowledgeBaseBuildTest, LearnsParaphrasesFromPairs) {
   EXPECT_EQ(hits[0].id, "parcel");
 }
 
+TEST(KnowledgeBaseBuildTest, ReadsSynonymsAsOneSpelling) {
+  auto analyzer = text::Analyzer::Create();
+  ASSERT_TRUE(analyzer.ok());
+  std::shared_ptr<const text::Analyzer> shared = std::move(analyzer).value();
+  std::vector<FaqEntry> faq = {
+      {"track", {"怎么查物流"}, {}, {}, false},
+      {"parcel", {"where is my parcel"}, {}, {}, false},
+      {"size", {"how big can a package be"}, {}, {}, false},
+      {"fee", {"运费多少钱"}, {}, {}, false},
+  };
+  Article article{
+      "guide", "en", "# Lost parcels\n\nWe trace every parcel within a day.\n", {}, false};
+  BuildOptions options;
+  options.synonyms = {{"物流", "快递", "包裹"}, {"parcel", "package", "pkg"}};
+  auto kb = KnowledgeBase::Build(shared, faq, {article}, options);
+  ASSERT_TRUE(kb.ok());
+  struct Case {
+    const char* query;
+    const char* id;
+  };
+  const Case cases[] = {
+      {"我的快递到哪了", "track"},
+      {"包裹怎么查", "track"},
+      {"where is my package", "parcel"},
+      {"where's my pkg?", "parcel"},
+  };
+  for (const auto& c : cases) {
+    auto hits = (*kb)->Search(c.query, "", 3);
+    ASSERT_FALSE(hits.empty()) << c.query;
+    EXPECT_EQ(hits[0].id, c.id) << c.query;
+  }
+  // Articles read synonyms too: the chunk says "parcel".
+  bool article_found = false;
+  for (const auto& h : (*kb)->Search("trace a lost package", "en", 5)) {
+    article_found |= h.kind == HitKind::kArticle && h.id == "guide";
+  }
+  EXPECT_TRUE(article_found);
+}
+
 TEST(LiveKnowledgeBaseTest, SwapKeepsSearchesInFlightAlive) {
   auto analyzer = text::Analyzer::Create();
   ASSERT_TRUE(analyzer.ok());

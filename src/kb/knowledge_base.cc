@@ -14,6 +14,7 @@
 #include "kb/faq_index.h"
 #include "kb/kb.h"
 #include "kb/reranker.h"
+#include "kb/synonyms.h"
 #include "kb/terms.h"
 
 namespace kefu::kb {
@@ -191,6 +192,12 @@ class KnowledgeBaseImpl final : public KnowledgeBase {
   float NormalizedBm25(const QuestionTerms& a, const QuestionTerms& b) const {
     return index_.QuestionScore(a, b) / std::max(index_.Bound(a), 1e-6f);
   }
+  // The text with the tenant's synonyms rewritten (normalised when there
+  // are any; AnalyzeQuestion normalises again, which changes nothing).
+  std::string Prepare(std::string text) const {
+    if (synonyms_.empty()) return text;
+    return synonyms_.Rewrite(analyzer_->Normalize(text));
+  }
   std::string LanguageOf(std::string_view text) const {
     return analyzer_->DetectLanguage(text, options_.default_language);
   }
@@ -211,6 +218,7 @@ class KnowledgeBaseImpl final : public KnowledgeBase {
   BuildOptions options_;
   std::unordered_map<std::string, size_t> faq_by_id_, article_by_id_;
 
+  SynonymRewriter synonyms_;
   Vocabulary vocab_;
   FaqIndex index_;
   std::vector<QuestionTerms> question_terms_;  // by question document
@@ -247,19 +255,21 @@ Status KnowledgeBaseImpl::Init() {
     }
   }
 
+  synonyms_ = SynonymRewriter(*analyzer_, options_.synonyms);
+
   // FAQ: analyse every question and answer once.
   entry_questions_.resize(faq_.size());
   std::vector<QuestionTerms> answer_terms(faq_.size());
   for (uint32_t e = 0; e < faq_.size(); ++e) {
     for (const auto& q : faq_[e].questions) {
-      auto terms = AnalyzeQuestion(*analyzer_, CleanQuery(q), LanguageOf(q), vocab_, true);
+      auto terms = AnalyzeQuestion(*analyzer_, Prepare(CleanQuery(q)), LanguageOf(q), vocab_, true);
       entry_questions_[e].push_back(index_.AddQuestion(e, terms));
       question_terms_.push_back(std::move(terms));
     }
     std::string answers;
     for (const auto& [locale, answer] : faq_[e].answers) answers += answer + "\n";
     if (!answers.empty()) {
-      answer_terms[e] = AnalyzeQuestion(*analyzer_, text::SanitizeUtf8(answers),
+      answer_terms[e] = AnalyzeQuestion(*analyzer_, Prepare(text::SanitizeUtf8(answers)),
                                         LanguageOf(answers), vocab_, true);
     }
   }
@@ -271,7 +281,7 @@ Status KnowledgeBaseImpl::Init() {
   for (const auto& p : options_.pairs) {
     for (const std::string* t : {&p.a, &p.b}) {
       pair_terms.push_back(
-          AnalyzeQuestion(*analyzer_, CleanQuery(*t), LanguageOf(*t), vocab_, true));
+          AnalyzeQuestion(*analyzer_, Prepare(CleanQuery(*t)), LanguageOf(*t), vocab_, true));
     }
   }
   for (uint32_t e = 0; e < faq_.size(); ++e) index_.AddAnswer(e, answer_terms[e]);
@@ -441,9 +451,9 @@ void KnowledgeBaseImpl::BuildArticles() {
       Xapian::Document doc;
       generator.set_document(doc);
       // The heading counts twice: it names what the section is about.
-      generator.index_text(analyzer_->Normalize(chunk.heading), 2);
+      generator.index_text(Prepare(analyzer_->Normalize(chunk.heading)), 2);
       generator.increase_termpos();
-      generator.index_text(analyzer_->Normalize(chunk.text));
+      generator.index_text(Prepare(analyzer_->Normalize(chunk.text)));
       xapian_db_.add_document(doc);
       chunk_of_doc_.push_back({a, c});
     }
@@ -518,7 +528,7 @@ void KnowledgeBaseImpl::CalibrateArticles(std::mt19937_64& rng) {
         analyzer_->Normalize(chunk.heading + " " +
                              chunk.text.substr(0, std::min<size_t>(chunk.text.size(), 200))),
         {}, rng);
-    std::string normalized = analyzer_->Normalize(asked);
+    std::string normalized = Prepare(asked);
     for (int skip : {-1, doc}) {
       auto hits = SearchArticles(normalized, 1, skip);
       if (hits.empty()) continue;
@@ -536,7 +546,7 @@ std::vector<Hit> KnowledgeBaseImpl::Search(std::string_view query, std::string_v
   if (k <= 0) return hits;
   std::string clean = CleanQuery(query);
   std::string lang = language.empty() ? LanguageOf(clean) : std::string(language);
-  auto q = AnalyzeQuestion(*analyzer_, clean, lang, vocab_);
+  auto q = AnalyzeQuestion(*analyzer_, Prepare(clean), lang, vocab_);
   if (q.normalized.empty()) return hits;
 
   auto ranked = RankFaq(q);
