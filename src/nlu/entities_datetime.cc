@@ -13,7 +13,8 @@
 //    before today, a bare 周五 / Friday the next one from today (today
 //    included);
 //  - a date without a year is the one closest to today (3月5日 said in
-//    December is next March);
+//    December is next March), and so is a day without a month (5号);
+//    下个月5号 and 月底 (the month's last day) count from this month;
 //  - 下午, 晚上, evening, night put hours below 12 after noon; 中午 1–5 too;
 //    a clock time alone (三点) that has passed today while its afternoon
 //    reading has not is read in the afternoon;
@@ -80,6 +81,8 @@ struct Atom {
   int weekday = 0, week_shift = 0;   // kWeekday: 1..7; −1 last, 0 this, 1 next, 2 …
   bool bare_week = false;            // kWeekday without 下/这/next/this
   int year = 0, month = 0, day = 0;  // kDate (year 0: closest)
+  bool relative_month = false;       // kDate: month_shift months from this one
+  int month_shift = 0;               // day 0: the month's last day (月底)
   Part part = Part::kNone;           // kPart (also set by 今晚, tonight, …)
   int hour = -1, minute = 0;         // kClock
   int ampm = 0;                      // kClock: 1 am, 2 pm
@@ -309,6 +312,46 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
       a->bare_week = !prefixed;
       a->e = k + 1;
       return true;
+    }
+    // 下个月5号, 这个月底, 月底
+    {
+      size_t k = i;
+      int shift = 0;
+      bool month_word = false;
+      for (auto [w, sh] : {std::pair<std::u32string_view, int>{U"下下个月", 2},
+                           {U"下个月", 1},
+                           {U"下個月", 1},
+                           {U"下月", 1},
+                           {U"这个月", 0},
+                           {U"這個月", 0},
+                           {U"本月", 0},
+                           {U"这月", 0},
+                           {U"上个月", -1},
+                           {U"上個月", -1},
+                           {U"上月", -1}})
+        if (At(s, i, w)) {
+          k = i + w.size();
+          shift = sh;
+          month_word = true;
+          break;
+        }
+      bool end_of_month = false;
+      if (At(s, k, U"月底") || At(s, k, U"月末")) {
+        k += 2, end_of_month = true;
+      } else if (month_word && (At(s, k, U"底") || At(s, k, U"末"))) {
+        k += 1, end_of_month = true;
+      }
+      int d = 0;
+      size_t de = end_of_month || !month_word ? k : ReadInt(s, k, &d);
+      if (end_of_month || (de > k && d >= 1 && d <= 31 && de < s.size() &&
+                           (s[de] == U'号' || s[de] == U'號' || s[de] == U'日'))) {
+        a->kind = Atom::kDate;
+        a->relative_month = true;
+        a->month_shift = shift;
+        a->day = end_of_month ? 0 : d;
+        a->e = end_of_month ? k : de + 1;
+        return true;
+      }
     }
     // 过3天, 再过两天
     j = i;
@@ -686,7 +729,13 @@ bool Resolve(const std::vector<Atom>& atoms, size_t first, size_t last, int64_t 
       case Atom::kDate: {
         int y0, m0, d0;
         CivilFromDays(today, &y0, &m0, &d0);
-        if (a.year) {
+        if (a.relative_month) {
+          int total = y0 * 12 + (m0 - 1) + a.month_shift;
+          int y = total / 12, m = total % 12 + 1;
+          int d = a.day == 0 ? DaysInMonth(y, m) : a.day;
+          if (d > DaysInMonth(y, m)) return false;
+          date = DaysFromCivil(y, m, d);
+        } else if (a.year) {
           if (a.day > DaysInMonth(a.year, a.month)) return false;
           date = DaysFromCivil(a.year, a.month, a.day);
         } else if (a.month) {
