@@ -332,17 +332,27 @@ class IntentClassifierImpl final : public IntentClassifier {
 
 void IntentClassifierImpl::Fit(std::span<const Scores> scores, std::span<const int> labels,
                                double default_threshold, double oos_share) {
-  combination_ = FitCombination(scores, labels);
+  // Out-of-scope examples of a classifier without an out-of-scope class
+  // carry the label index labels_.size(): they tune the threshold only.
+  const int unknown_oos = int(labels_.size());
+  const int oos = oos_ >= 0 ? oos_ : unknown_oos;
+  std::vector<Scores> known_scores;
+  std::vector<int> known_labels;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (labels[i] == unknown_oos) continue;
+    known_scores.push_back(scores[i]);
+    known_labels.push_back(labels[i]);
+  }
+  if (!known_scores.empty()) combination_ = FitCombination(known_scores, known_labels);
   std::vector<std::pair<int, double>> top;
   bool has_oos = false;
   for (size_t i = 0; i < scores.size(); ++i) {
     std::vector<double> p = combination_.Probabilities(scores[i]);
     int best = int(std::max_element(p.begin(), p.end()) - p.begin());
     top.emplace_back(best, p[best]);
-    has_oos |= labels[i] == oos_;
+    has_oos |= labels[i] == oos;
   }
-  threshold_ =
-      has_oos && oos_ >= 0 ? TuneThreshold(top, labels, oos_, oos_share) : default_threshold;
+  threshold_ = has_oos ? TuneThreshold(top, labels, oos, oos_share) : default_threshold;
 }
 
 Result<std::shared_ptr<const text::Analyzer>> AnalyzerOrDefault(
@@ -459,11 +469,18 @@ Status IntentClassifierImpl::Calibrate(std::span<const IntentExample> examples) 
   std::vector<int> labels;
   for (const IntentExample& e : examples) {
     auto it = std::lower_bound(labels_.begin(), labels_.end(), e.label);
-    if (it == labels_.end() || *it != e.label) continue;
+    int label = int(it - labels_.begin());
+    if (it == labels_.end() || *it != e.label) {
+      // Out-of-scope examples count even when none was trained on.
+      if (oos_label_.empty() || e.label != oos_label_) continue;
+      label = int(labels_.size());
+    }
     scores.push_back(Score(models_, Tokens(*analyzer_, e.text), int(labels_.size())));
-    labels.push_back(int(it - labels_.begin()));
+    labels.push_back(label);
   }
-  if (scores.empty()) return Status::InvalidArgument("no example has a label of this classifier");
+  if (scores.size() == size_t(std::count(labels.begin(), labels.end(), int(labels_.size())))) {
+    return Status::InvalidArgument("no example has a label of this classifier");
+  }
   Fit(scores, labels, threshold_, oos_share_);
   return Status::Ok();
 }

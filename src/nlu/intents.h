@@ -132,8 +132,10 @@ class IntentClassifier {
   virtual IntentPrediction Classify(std::string_view text, int k = 5) const = 0;
 
   // Refits the combination and calibration of the two models, and the
-  // threshold when some examples carry the out-of-scope label, on labelled
-  // examples not used in training (a validation set).
+  // threshold when some examples carry the out-of-scope label (also when
+  // the classifier was trained without out-of-scope examples), on labelled
+  // examples not used in training (a validation set). Examples of labels
+  // the classifier does not know are skipped.
   // Errors: kInvalidArgument when no example has a label the classifier
   // knows.
   virtual Status Calibrate(std::span<const IntentExample> examples) = 0;

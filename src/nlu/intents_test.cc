@@ -299,5 +299,36 @@ TEST(IntentsTrainTest, CalibrateTunesTheThresholdOnOutOfScopeExamples) {
   EXPECT_FALSE((*c)->Classify("where is my stuff").out_of_scope);
 }
 
+TEST(IntentsTrainTest, CalibrateUsesOutOfScopeExamplesEvenWithoutAnOutOfScopeClass) {
+  IntentOptions options;
+  options.oos_label = "oos";
+  options.calibration_fraction = 0;
+  auto analyzer = text::Analyzer::Create();
+  ASSERT_TRUE(analyzer.ok());
+  options.analyzer = std::move(analyzer).value();
+  std::vector<IntentExample> in_scope;
+  for (const IntentExample& e : ShopExamples()) {
+    if (e.label != "oos") in_scope.push_back(e);
+  }
+  auto c = IntentClassifier::Train(in_scope, options);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)->labels().size(), 4u);
+  std::vector<IntentExample> only_oos = {{"tell me a joke", "oos"}};
+  EXPECT_EQ((*c)->Calibrate(only_oos).code(), Code::kInvalidArgument);
+  std::vector<IntentExample> valid = {
+      {"where's my package", "order_status"},
+      {"退款", "refund"},
+      {"human please", "human_agent"},
+      {"change address", "change_address"},
+      {"what's the time in tokyo", "oos"},
+      {"写个笑话", "oos"},
+      {"sing me a song", "oos"},
+      {"明天会下雨吗", "oos"},
+  };
+  ASSERT_TRUE((*c)->Calibrate(valid).ok());
+  EXPECT_NE((*c)->oos_threshold(), options.default_oos_threshold);
+  EXPECT_EQ((*c)->Classify("where is my order").intent, "order_status");
+}
+
 }  // namespace
 }  // namespace kefu::nlu
