@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <thread>
 
 namespace kefu::kb {
@@ -266,6 +267,29 @@ TEST_F(KnowledgeBaseTest, BadQueriesGiveADefinedResult) {
   }
   EXPECT_TRUE(kb_->Search("退款", "zh", 0).empty());
   EXPECT_TRUE(kb_->Search("退款", "zh", -3).empty());
+}
+
+TEST_F(KnowledgeBaseTest, RandomBytesNeverCrash) {
+  std::mt19937 rng(7);
+  const std::string pieces[] = {"退", "款", "😡",  "\xff",     "\xe9\x80", "a",      " ",
+                                "#",  "\"", "？", "\xf0\x9f", "refund",   "\u200d", "1"};
+  for (int i = 0; i < 300; ++i) {
+    std::string query;
+    int n = std::uniform_int_distribution<int>(0, 40)(rng);
+    for (int j = 0; j < n; ++j) {
+      if (rng() % 3 == 0) {
+        query.push_back(static_cast<char>(rng() & 0xFF));
+      } else {
+        query += pieces[rng() % std::size(pieces)];
+      }
+    }
+    auto hits = kb_->Search(query, i % 2 ? "zh" : "", 5);
+    EXPECT_LE(hits.size(), 5u);
+    for (const auto& h : hits) {
+      EXPECT_GE(h.probability, 0.0);
+      EXPECT_LE(h.probability, 1.0);
+    }
+  }
 }
 
 TEST_F(KnowledgeBaseTest, SearchesFromManyThreadsAgree) {
