@@ -80,6 +80,7 @@ struct Atom {
   int day_offset = 0;                // kDay
   int weekday = 0, week_shift = 0;   // kWeekday: 1..7; −1 last, 0 this, 1 next, 2 …
   bool bare_week = false;            // kWeekday without 下/这/next/this
+  bool weak = false;                 // kClock 一点 alone: more often "a little"
   int year = 0, month = 0, day = 0;  // kDate (year 0: closest)
   bool relative_month = false;       // kDate: month_shift months from this one
   int month_shift = 0;               // day 0: the month's last day (月底)
@@ -641,6 +642,7 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
           }
         }
         if (a->hour == 24) a->hour = 0;
+        a->weak = a->hour == 1 && a->minute == 0 && a->e == k + 1 && s[i] == U'一';
         return true;
       }
       // N天后, 3小时以后, 两天前
@@ -859,7 +861,9 @@ void FindDateTimes(const FoldedText& t, int64_t now_unix, const Zone& zone,
       kinds |= 1u << atoms[++last].kind;
     }
     Span span;
-    if (Resolve(atoms, k, last, now_unix, zone, &span)) out->push_back(std::move(span));
+    bool weak_alone = k == last && atoms[k].weak;  // 补一点, 快一点: not one o'clock
+    if (!weak_alone && Resolve(atoms, k, last, now_unix, zone, &span))
+      out->push_back(std::move(span));
     k = last + 1;
   }
 }

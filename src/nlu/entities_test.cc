@@ -184,6 +184,8 @@ TEST(EntitiesTest, DatesAndTimesAgainstTheConversationClock) {
           {"5 December", EntityType::kDateTime, "5 December", "2026-12-05", "date"},
           {"at 15:00", EntityType::kDateTime, "15:00", "2026-12-02T15:00:00+08:00", "datetime"},
           {"三点", EntityType::kDateTime, "三点", "2026-12-02T15:00:00+08:00", "datetime"},
+          {"下午一点", EntityType::kDateTime, "下午一点", "2026-12-02T13:00:00+08:00", "datetime"},
+          {"一点半", EntityType::kDateTime, "一点半", "2026-12-02T13:30:00+08:00", "datetime"},
       });
 }
 
@@ -270,7 +272,8 @@ TEST(EntitiesTest, SpansDoNotOverlapAndAreOrdered) {
 
 TEST(EntitiesTest, BadInputGivesADefinedResult) {
   auto x = Make();
-  for (const char* text : {"", "   ", "\t\n", "😀😡🙏", "\xff\xfe\xc3", "一下子买了一些"}) {
+  for (const char* text :
+       {"", "   ", "\t\n", "😀😡🙏", "\xff\xfe\xc3", "一下子买了一些", "能便宜一点吗"}) {
     EXPECT_TRUE(x->Extract(text, {kNow, ""}).empty()) << text;
   }
   // Invalid bytes never join a span, and offsets still point into the input.
