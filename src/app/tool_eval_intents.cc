@@ -1,6 +1,14 @@
 // kefu eval-intents: trains an IntentClassifier on one CSV, calibrates it on
 // a validation CSV when given, evaluates it on a test CSV and prints one
 // JSON line; the most frequent confusions go to stderr.
+//
+// accuracy: over test rows not labelled with --oos-label (a row refused as
+// out of scope counts as wrong); macro_f1: the mean F1 of the in-scope
+// labels of the test set; oos_precision / oos_recall: of the refusals;
+// ece: expected calibration error of the top label's confidence over every
+// row, 10 equal-width bins; train_s: training plus calibration;
+// classify_per_s: one thread, one message at a time.
+// Exit codes: 0, 1 for an unreadable or malformed file, 2 for bad usage.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
