@@ -575,10 +575,10 @@ fair	joy	0.4
 glad to hear	joy	1.4
 you rock	joy	1.4
 smooth	joy	0.7
-fast	joy	0.5
-quick	joy	0.5
-easy	joy	0.5
-recommend	joy	0.9
+fast	joy	0.3
+quick	joy	0.3
+easy	joy	0.3
+recommend	joy	0.4
 favorite	joy	1.0
 favourite	joy	1.0
 gorgeous	joy	1.2
@@ -621,6 +621,10 @@ hehe	joy	0.9
 🎉	joy	1.2
 # ---- terms that are no emotion, listed so their parts do not match ----
 no problem	neutral
+good morning	neutral
+good afternoon	neutral
+good evening	neutral
+good night	neutral
 no worries	neutral
 no thanks	neutral
 not sure	neutral

@@ -730,7 +730,7 @@ mlgb	anger	1.6
 安心	joy	1.0
 总算	joy	0.5
 终于	joy	0.4
-收到了	joy	0.6
+收到了	joy	0.35
 已收到	joy	0.5
 值得	joy	0.8
 物超所值	joy	1.3

@@ -45,6 +45,8 @@ TEST(EmotionTest, LabelsCustomerMessagesInBothLanguages) {
       {"Great job, really helpful", Emotion::kJoy},
       {"I want to check my order", Emotion::kNeutral},
       {"No problem, see you", Emotion::kNeutral},
+      {"good evening", Emotion::kNeutral},
+      {"收到了别人的快递", Emotion::kNeutral},
   };
   for (const LabelCase& c : cases) {
     EmotionResult r = d->Detect(c.text);
