@@ -206,7 +206,11 @@ class KnowledgeBaseImpl final : public KnowledgeBase {
                               uint32_t skip_question = UINT32_MAX) const;
   std::vector<ArticleHit> SearchArticles(const std::string& normalized, int k,
                                          int skip_doc = -1) const;
-  void TrainReranker(std::mt19937_64& rng, std::vector<Calibration::Sample>& pair_samples);
+  // Trains the reranker on options_.pairs (analysed in `pair_terms`, a and
+  // b of pair i at 2i and 2i + 1); returns calibration samples from the
+  // held-out ones.
+  std::vector<Calibration::Sample> TrainReranker(std::mt19937_64& rng,
+                                                 const std::vector<QuestionTerms>& pair_terms);
   void Calibrate(std::mt19937_64& rng, std::vector<Calibration::Sample> samples,
                  std::vector<uint32_t> variant_entries);
   void BuildArticles();
@@ -305,6 +309,22 @@ Status KnowledgeBaseImpl::Init() {
   }
   std::shuffle(variant_entries.begin(), variant_entries.end(), rng);
 
+  std::vector<Calibration::Sample> pair_samples = TrainReranker(rng, pair_terms);
+  Calibrate(rng, std::move(pair_samples), std::move(variant_entries));
+
+  BuildArticles();
+  CalibrateArticles(rng);
+
+  report_.faq_entries = static_cast<int>(faq_.size());
+  report_.faq_questions = static_cast<int>(question_terms_.size());
+  report_.articles = static_cast<int>(articles_.size());
+  report_.chunks = static_cast<int>(chunk_of_doc_.size());
+  report_.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::Ok();
+}
+
+std::vector<Calibration::Sample> KnowledgeBaseImpl::TrainReranker(
+    std::mt19937_64& rng, const std::vector<QuestionTerms>& pair_terms) {
   // Reranker: trained on most of the labelled pairs; the held-out ones
   // simulate "the FAQ plus one paraphrase" for calibration. (Training on the
   // FAQ's own variants as pairs was tried too: on the demo shop's FAQ,
@@ -356,17 +376,7 @@ Status KnowledgeBaseImpl::Init() {
       pair_samples.push_back({best_other, std::min(best_other - second, 20.0), false, false});
     }
   }
-  Calibrate(rng, std::move(pair_samples), std::move(variant_entries));
-
-  BuildArticles();
-  CalibrateArticles(rng);
-
-  report_.faq_entries = static_cast<int>(faq_.size());
-  report_.faq_questions = static_cast<int>(question_terms_.size());
-  report_.articles = static_cast<int>(articles_.size());
-  report_.chunks = static_cast<int>(chunk_of_doc_.size());
-  report_.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return Status::Ok();
+  return pair_samples;
 }
 
 std::vector<KnowledgeBaseImpl::Ranked> KnowledgeBaseImpl::RankFaq(const QuestionTerms& q,
