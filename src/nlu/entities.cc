@@ -442,6 +442,7 @@ class EntityExtractorImpl final : public EntityExtractor {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = zones_.find(name);
     if (it != zones_.end()) return *it->second;
+    if (zones_.size() >= kMaxZones) return *default_zone_;  // the cache stays bounded
     auto zone = TzifZone::Load(name, zoneinfo_dir_);
     // An unknown zone is remembered as the default, so it is looked up once.
     auto& slot = zones_[name];
@@ -560,6 +561,7 @@ class EntityExtractorImpl final : public EntityExtractor {
     }
   }
 
+  static constexpr size_t kMaxZones = 1024;  // tzdata has about 600 names
   std::string zoneinfo_dir_;
   std::shared_ptr<TzifZone> default_zone_;
   mutable std::mutex mu_;

@@ -421,6 +421,40 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
           a->e = j + w.size();
           return true;
         }
+    // (this|next)? weekend: its Saturday
+    {
+      size_t k = prefixed ? j : i;
+      if (WordAt(s, k, U"weekend")) {
+        a->kind = Atom::kWeekday;
+        a->weekday = 6;
+        a->week_shift = shift == kMostRecent ? -1 : shift;
+        a->bare_week = !prefixed;
+        a->e = k + 7;
+        return true;
+      }
+    }
+    // end of the month, end of next month: its last day
+    if (WordAt(s, i, U"end")) {
+      size_t k = SkipSpaces(s, i + 3);
+      if (WordAt(s, k, U"of")) {
+        k = SkipSpaces(s, k + 2);
+        int shift_m = 0;
+        if (WordAt(s, k, U"the"))
+          k = SkipSpaces(s, k + 3);
+        else if (WordAt(s, k, U"this"))
+          k = SkipSpaces(s, k + 4);
+        else if (WordAt(s, k, U"next"))
+          k = SkipSpaces(s, k + 4), shift_m = 1;
+        if (WordAt(s, k, U"month")) {
+          a->kind = Atom::kDate;
+          a->relative_month = true;
+          a->month_shift = shift_m;
+          a->day = 0;
+          a->e = k + 5;
+          return true;
+        }
+      }
+    }
     // next week / next month: not a date on their own.
     for (const PartWord& p : kParts)
       if (IsAsciiAlpha(p.w.front()) && WordAt(s, i, p.w)) {
