@@ -16,8 +16,9 @@
 //    December is next March), and so is a day without a month (5号);
 //    下个月5号 and 月底 (the month's last day) count from this month;
 //  - 下午, 晚上, evening, night put hours below 12 after noon; 中午 1–5 too;
-//    a clock time alone (三点) that has passed today while its afternoon
-//    reading has not is read in the afternoon;
+//    without a part of the day or am/pm, 1–6 o'clock is in the afternoon
+//    (明天三点, tomorrow at 3), and 7–11 alone (九点) is too when it has
+//    passed today while its afternoon reading has not;
 //  - a day without a clock time gives a date ("2026-12-03"); an offset in
 //    hours or minutes gives a date and time.
 #include <cstdio>
@@ -569,6 +570,22 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
           return true;
         }
       }
+      // at 3, at 10:30 (after "at", a bare hour is a clock time)
+      if (he > i && he - i <= 2 && h <= 23 && i >= 3 && s[i - 1] == ' ' &&
+          WordAt(s, i - 3, U"at") && (he >= s.size() || s[he] != ':')) {
+        size_t k = SkipSpaces(s, he);
+        bool ampm_follows =
+            At(s, k, U"am") || At(s, k, U"pm") || At(s, k, U"a.m.") || At(s, k, U"p.m.");
+        bool unit_follows = IsAsciiAlpha(k < s.size() ? s[k] : 0) && !ampm_follows &&
+                            !WordAt(s, k, U"tomorrow") && !WordAt(s, k, U"today") &&
+                            !WordAt(s, k, U"tonight") && !WordAt(s, k, U"on");
+        if (!ampm_follows && !unit_follows && (k >= s.size() || !IsAsciiDigit(s[k]))) {
+          a->kind = Atom::kClock;
+          a->hour = h;
+          a->e = he;
+          return true;
+        }
+      }
       // 3pm, 11 am
       if (he > i && he - i <= 2 && h >= 1 && h <= 12) {
         size_t k = SkipSpaces(s, he);
@@ -845,7 +862,9 @@ bool Resolve(const std::vector<Atom>& atoms, size_t first, size_t last, int64_t 
           ++date;  // 今晚1点: after midnight
       }
       if (part == Part::kNoon && hour >= 1 && hour <= 5) hour += 12;
-      if (part == Part::kNone && !has_date && hour >= 1 && hour <= 11) {
+      if (part == Part::kNone && hour >= 1 && hour <= 6) {
+        hour += 12;  // 明天三点, tomorrow at 3: in the afternoon, not at night
+      } else if (part == Part::kNone && !has_date && hour >= 7 && hour <= 11) {
         int64_t at = hour * 3600 + minute * 60;
         if (at < now_sec && at + 43200 > now_sec) hour += 12;
       }
