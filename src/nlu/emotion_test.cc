@@ -82,6 +82,9 @@ TEST(EmotionTest, DegreeWordsAndPunctuationRaiseIntensity) {
   }
   EXPECT_GT(Intensity(*d, "非常生气!!!", Emotion::kAnger), 0.7f);
   EXPECT_LT(Intensity(*d, "有点生气", Emotion::kAnger), 0.5f);
+  // Escalation words are strong anger on their own (the header's 0.7).
+  for (const char* text : {"我要投诉", "再不退款我就打12315", "I will call my lawyer"})
+    EXPECT_GE(Intensity(*d, text, Emotion::kAnger), 0.7f) << text;
 }
 
 TEST(EmotionTest, NegationTurnsSatisfactionIntoDisappointment) {
