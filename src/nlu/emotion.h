@@ -124,7 +124,7 @@ struct EmotionOptions {
   // run, that must come out as anger; the model's anger probability is scaled
   // up until they do (at most ×5). Missing an angry customer costs more than
   // a false alarm. 0 disables. Needs 25 angry examples, else no scaling.
-  float anger_recall = 0.75f;
+  float anger_recall = 0.8f;
   // Shuffling order of training; the same seed and examples give the same model.
   uint64_t seed = 1;
 };

@@ -177,7 +177,7 @@ enough	anger	0.3
 wrong	anger	0.4
 blame	anger	0.7
 fault	anger	0.5
-disagree	anger	0.8
+disagree	anger	1.0
 against	anger	0.3
 bad	anger	0.5
 bad	sadness	0.3
@@ -260,6 +260,27 @@ greedy	anger	1.1
 bully	anger	1.1
 cringe	anger	1.0
 wrong with you	anger	1.4
+irrelevant	anger	0.6
+hatred	anger	1.3
+filthy	anger	1.1
+vile	anger	1.3
+abused	anger	0.9
+abused	sadness	0.6
+hideous	anger	1.0
+inappropriate	anger	1.0
+not true	anger	0.7
+not good	anger	0.6
+not good	sadness	0.4
+no good	anger	0.6
+not worth	anger	0.8
+makes no sense	anger	1.0
+stop being	anger	0.9
+please stop	anger	0.8
+just stop	anger	0.9
+unpopular opinion	anger	0.7
+fuck off	anger	1.7
+fuck you	anger	1.8
+kill you	anger	1.2
 # escalation
 complaint	anger	1.8
 complain	anger	1.4
@@ -376,6 +397,8 @@ shaking	anxiety	1.0
 nightmare	anxiety	1.2
 unsure	anxiety	0.5
 hope nothing	anxiety	0.9
+scares	anxiety	1.2
+horrific	anxiety	1.2
 😰	anxiety	1.4
 😨	anxiety	1.4
 😱	anxiety	1.5
@@ -469,6 +492,11 @@ homesick	sadness	1.2
 gutted	sadness	1.4
 bummed	sadness	1.2
 bummer	sadness	1.1
+upsetting	sadness	1.2
+condolences	sadness	1.4
+saddest	sadness	1.4
+bad news	sadness	1.0
+hurting	sadness	1.1
 :(	sadness	1.2
 :'(	sadness	1.4
 😢	sadness	1.4
