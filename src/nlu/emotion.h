@@ -12,9 +12,10 @@
 //    very: its weight multiplies the next emotion term) or a negator (不, 没,
 //    not: a negated joy term counts as disappointment and anger, a negated
 //    negative term almost not at all), or a neutral term, listed so that its
-//    parts do not match (麻烦 holds 烦, "no problem" holds "no"). Terms match on units: one unit
-//    per Han character, per Latin word (letters, digits, apostrophes) and per symbol, longest term
-//    first, so 不满意 is matched before 满意.
+//    parts do not match (麻烦 holds 烦, "no problem" holds "no"). Terms match
+//    on units — one per Han character, per Latin word (letters, digits,
+//    apostrophes) and per symbol — longest term first, so 不满意 is matched
+//    before 满意.
 //  - Cues: exclamation marks (! and ！), runs of question marks (？？？),
 //    words in capitals, letters or characters repeated three times or more
 //    (啊啊啊, sooo), and escalation words (投诉, 12315, 曝光, lawyer,
@@ -37,7 +38,7 @@
 // written. Texts longer than 64 KiB are scored on their first 64 KiB.
 //
 // Thread-safety: an EmotionDetector is immutable after Create and may be used
-// from any number of threads at once.
+// from any number of threads at once (so is the Analyzer it may be given).
 #pragma once
 
 #include <array>
