@@ -181,6 +181,12 @@ void FindPhones(const std::u32string& s, std::vector<Span>* out) {
           i = e;
           continue;
         }
+        // A CN service number: 400-820-8820, 800 810 8888.
+        if (v.size() == 10 && (v.rfind("400", 0) == 0 || v.rfind("800", 0) == 0)) {
+          out->push_back({i, e, EntityType::kPhone, "+86" + std::string(v), ""});
+          i = e;
+          continue;
+        }
         // A CN landline with its area code: 010-12345678, 0755 8765 4321.
         if (v.size() >= 10 && v.size() <= 12 && v[0] == '0' && v[1] != '0') {
           bool separated = false;

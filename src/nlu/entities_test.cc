@@ -56,6 +56,7 @@ TEST(EntitiesTest, PhoneNumbers) {
            "+8613800138000"},
           {"008613912345678", EntityType::kPhone, "008613912345678", "+8613912345678"},
           {"座机010-12345678", EntityType::kPhone, "010-12345678", "+861012345678"},
+          {"客服电话400-820-8820", EntityType::kPhone, "400-820-8820", "+864008208820"},
           {"call me at +1 (415) 555-2671", EntityType::kPhone, "+1 (415) 555-2671", "+14155552671"},
           {"UK: +44 20 7946 0958.", EntityType::kPhone, "+44 20 7946 0958", "+442079460958"},
       });
@@ -109,6 +110,7 @@ TEST(EntitiesTest, AmountsAndCurrencies) {
                  {"退我三百块", EntityType::kAmount, "三百块", "300.00", "CNY"},
                  {"一共1,299.00元", EntityType::kAmount, "1,299.00元", "1299.00", "CNY"},
                  {"it cost $25", EntityType::kAmount, "$25", "25.00", "USD"},
+                 {"$1,299.99 is too much", EntityType::kAmount, "$1,299.99", "1299.99", "USD"},
                  {"three is 25 dollars", EntityType::kAmount, "25 dollars", "25.00", "USD"},
                  {"€30 too much", EntityType::kAmount, "€30", "30.00", "EUR"},
                  {"￥99", EntityType::kAmount, "￥99", "99.00", "CNY"},
