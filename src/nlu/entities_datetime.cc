@@ -262,6 +262,21 @@ constexpr OffsetUnit kEnOffsetUnits[] = {
     {U"months", 0, 0, 1},   {U"month", 0, 0, 1},
 };
 
+// one … twelve, fifteen, twenty, thirty as a word at s[i]: its end, or i.
+size_t EnNumberWord(const std::u32string& s, size_t i, int* v) {
+  static constexpr std::pair<std::u32string_view, int> kWords[] = {
+      {U"one", 1},     {U"two", 2},     {U"three", 3},    {U"four", 4},    {U"five", 5},
+      {U"six", 6},     {U"seven", 7},   {U"eight", 8},    {U"nine", 9},    {U"ten", 10},
+      {U"eleven", 11}, {U"twelve", 12}, {U"fifteen", 15}, {U"twenty", 20}, {U"thirty", 30},
+  };
+  for (auto [w, n] : kWords)
+    if (WordAt(s, i, w)) {
+      *v = n;
+      return i + w.size();
+    }
+  return i;
+}
+
 void SetOffset(Atom* a, const OffsetUnit& u, double n, int sign) {
   a->kind = Atom::kOffset;
   if (u.seconds) a->offset_seconds = static_cast<int64_t>(sign * n * u.seconds);
@@ -456,6 +471,23 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
         }
       }
     }
+    // two days ago, three hours later
+    {
+      int w = 0;
+      size_t we = EnNumberWord(s, i, &w);
+      if (we > i) {
+        size_t u_at = SkipSpaces(s, we);
+        for (const OffsetUnit& u : kEnOffsetUnits)
+          if (WordAt(s, u_at, u.w)) {
+            size_t after = SkipSpaces(s, u_at + u.w.size());
+            int sign = WordAt(s, after, U"ago") ? -1 : WordAt(s, after, U"later") ? 1 : 0;
+            if (sign == 0) break;
+            SetOffset(a, u, w, sign);
+            a->e = after + (sign < 0 ? 3 : 5);
+            return true;
+          }
+      }
+    }
     // next week / next month: not a date on their own.
     for (const PartWord& p : kParts)
       if (IsAsciiAlpha(p.w.front()) && WordAt(s, i, p.w)) {
@@ -514,6 +546,10 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
         NumberRead r = ReadNumber(s, n_at);
         n = r.value;
         n_end = r.end;
+      } else {
+        int w = 0;
+        n_end = EnNumberWord(s, n_at, &w);
+        n = w;
       }
       if (n_end > n_at) {
         size_t u_at = SkipSpaces(s, n_end);
