@@ -70,7 +70,7 @@ struct IntentOptions {
   // (code points; 0 = none: the logistic regression has them already, and
   // they triple fastText's training time) and word n-grams.
   int fasttext_dim = 30;
-  int fasttext_epochs = 40;
+  int fasttext_epochs = 25;
   double fasttext_lr = 1.5;
   int fasttext_minn = 0;
   int fasttext_maxn = 0;
