@@ -6,11 +6,14 @@
 // TRAIN, TEST is cut into K folds (row i in fold i mod K after a fixed
 // shuffle) and each fold is scored by a model trained on the other K − 1, so
 // every row is predicted once by a model that never saw it.
-// Prints one JSON line: accuracy, macro_f1, recall_<label>, precision_<label>,
-// f1_<label>, rows, train_s, detect_per_s; a confusion matrix on stderr.
+// Prints one JSON line: accuracy, macro_f1 (over the labels present in TEST),
+// recall_<label>, precision_<label>, f1_<label> for all five labels (null for
+// a label TEST does not hold), rows, trained, train_s, detect_per_s; a
+// confusion matrix on stderr. Labels are read case-insensitively.
 // Exit codes: 0 done, 1 bad input (a file missing, a column missing, an
 // unknown label), 2 bad options.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <numeric>
@@ -43,7 +46,12 @@ Result<std::vector<nlu::LabelledText>> ReadLabelled(const std::string& path) {
   out.reserve(table->rows.size());
   for (size_t i = 0; i < table->rows.size(); ++i) {
     const auto& row = table->rows[i];
-    auto e = nlu::ParseEmotion(row[label]);
+    // " Anger" and "anger" are the same label.
+    std::string name = row[label];
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t\r") + 1);
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    auto e = nlu::ParseEmotion(name);
     if (!e.ok())
       return Status::InvalidArgument(path + ": row " + std::to_string(i + 2) + ": " +
                                      e.status().message());
@@ -159,10 +167,15 @@ int RunEvalEmotion(int argc, char** argv) {
     double tp = confusion[e][e];
     double recall = truth ? tp / truth : 0, precision = said ? tp / said : 0;
     double f1 = recall + precision > 0 ? 2 * recall * precision / (recall + precision) : 0;
-    if (truth == 0) continue;  // a label absent from TEST does not count in the macro average
+    std::string name(nlu::EmotionName(static_cast<Emotion>(e)));
+    if (truth == 0) {  // absent from TEST: null, and not in the macro average
+      per_label["recall_" + name] = nullptr;
+      per_label["precision_" + name] = said ? nlohmann::ordered_json(0.0) : nullptr;
+      per_label["f1_" + name] = nullptr;
+      continue;
+    }
     f1_sum += f1;
     ++labels;
-    std::string name(nlu::EmotionName(static_cast<Emotion>(e)));
     per_label["recall_" + name] = recall;
     per_label["precision_" + name] = precision;
     per_label["f1_" + name] = f1;
