@@ -104,10 +104,12 @@ Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& option
 Result<std::unique_ptr<AnalyzerImpl>> CreateAnalyzerImpl(const AnalyzerOptions& options,
                                                          bool tables) {
   std::string dir = options.opencc_dir.empty() ? KEFU_OPENCC_DIR : options.opencc_dir;
+  // One Config for the four: it loads each dictionary file once, so s2t, s2hk
+  // and s2tw share STPhrases and STCharacters.
+  opencc::Config config;
   auto load = [&](const char* name, std::shared_ptr<const opencc::Converter>* out) -> Status {
     std::string path = dir + "/" + name;
     try {
-      opencc::Config config;
       *out = config.NewFromFile(path);
       if (*out == nullptr) return Status::Unavailable("OpenCC " + path + ": cannot be loaded");
     } catch (const std::exception& e) {
