@@ -189,7 +189,7 @@ Analysis AnalyzerImpl::Analyze(std::string_view raw, std::string_view fallback_l
   }
   a.script = DetectScriptValid(s);
   a.language = DetectLanguageValid(s, fallback_language);
-  a.tokens = Tokenize(a.normalized, a.language);
+  a.tokens = TokenizeValid(a.normalized, a.language);  // Normalize's output is valid UTF-8
   return a;
 }
 

@@ -152,6 +152,7 @@ class AnalyzerImpl final : public Analyzer {
   std::string NormalizeValid(std::string_view s) const;
   Script DetectScriptValid(std::string_view s) const;
   std::string DetectLanguageValid(std::string_view s, std::string_view fallback) const;
+  std::vector<std::string> TokenizeValid(std::string_view s, std::string_view language) const;
   // Whether t2s could change `s` (any character of HanTable::ChangesInT2s;
   // without a table, any Han character).
   bool NeedsT2s(std::string_view s) const;

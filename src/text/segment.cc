@@ -109,8 +109,12 @@ bool WordBreakAvailable() { return ThisThreadSegmenter().words() != nullptr; }
 
 std::vector<std::string> AnalyzerImpl::Tokenize(std::string_view normalized,
                                                 std::string_view language) const {
+  return TokenizeValid(SanitizeUtf8(normalized), language);
+}
+
+std::vector<std::string> AnalyzerImpl::TokenizeValid(std::string_view s,
+                                                     std::string_view language) const {
   std::vector<std::string> tokens;
-  std::string s = SanitizeUtf8(normalized);
   if (s.empty()) return tokens;
   ThreadSegmenter& seg = ThisThreadSegmenter();
   icu::BreakIterator* bi = seg.words();
