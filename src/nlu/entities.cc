@@ -198,6 +198,14 @@ void FindPhones(const std::u32string& s, std::vector<Span>* out) {
           }
         }
       }
+      // A mobile number with another number after it: 13812345678 2.
+      std::string first;
+      size_t e11 = ReadDigits(s, i, 11, &first);
+      if (IsCnMobile(first) && !DigitAfter(s, e11)) {
+        out->push_back({i, e11, EntityType::kPhone, "+86" + first, ""});
+        i = e11;
+        continue;
+      }
       while (i < s.size() && IsAsciiDigit(s[i])) ++i;
       continue;
     }
