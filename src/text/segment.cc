@@ -10,7 +10,6 @@
 #include <unicode/locid.h>
 #include <unicode/ubrk.h>
 #include <unicode/unistr.h>
-#include <unicode/utext.h>
 
 #include <map>
 
@@ -33,6 +32,10 @@ class ThreadSegmenter {
   ThreadSegmenter& operator=(const ThreadSegmenter&) = delete;
 
   icu::BreakIterator* words() { return words_.get(); }
+  // The text words() is set to (it must outlive the iterator's use of it) and
+  // the byte offset in the UTF-8 original of each of its UTF-16 indexes.
+  icu::UnicodeString& text() { return text_; }
+  std::vector<int32_t>& byte_offsets() { return byte_offsets_; }
 
   // This thread's stemmer for an ISO 639-1 code (or Snowball name), or null
   // when Snowball has none (zh, ja, ko, unknown codes).
@@ -50,6 +53,8 @@ class ThreadSegmenter {
 
  private:
   std::unique_ptr<icu::BreakIterator> words_;
+  icu::UnicodeString text_;
+  std::vector<int32_t> byte_offsets_;
   std::map<std::string, sb_stemmer*, std::less<>> stemmers_;
 };
 
@@ -83,9 +88,11 @@ bool StartsLatin(std::string_view word) {
   return cp < 0x250 || (cp >= 0x1E00 && cp <= 0x1EFF);  // Latin blocks
 }
 
-// Joins the last tokens of a run of ideographs (tokens[run_begin..]) into the
-// longest service word they spell together, if any.
-void JoinServiceWord(size_t run_begin, std::vector<std::string>* tokens) {
+// Joins the last tokens of a run of ideographs (tokens[run_begin..], which
+// spell text[..run_end) without a gap) into the longest service word they
+// spell together, if any.
+void JoinServiceWord(std::string_view text, size_t run_end, size_t run_begin,
+                     std::vector<std::string>* tokens) {
   constexpr size_t kMaxBytes = 15;
   size_t n = tokens->size();
   size_t bytes = (*tokens)[n - 1].size();
@@ -93,13 +100,13 @@ void JoinServiceWord(size_t run_begin, std::vector<std::string>* tokens) {
   while (first > run_begin && bytes + (*tokens)[first - 1].size() <= kMaxBytes)
     bytes += (*tokens)[--first].size();
   for (size_t k = first; k + 1 < n; ++k) {
-    std::string joined;
-    for (size_t m = k; m < n; ++m) joined += (*tokens)[m];
+    std::string_view joined = text.substr(run_end - bytes, bytes);
     if (IsServiceWord(joined)) {
       tokens->resize(k);
-      tokens->push_back(std::move(joined));
+      tokens->emplace_back(joined);
       return;
     }
+    bytes -= (*tokens)[k].size();
   }
 }
 
@@ -119,21 +126,32 @@ std::vector<std::string> AnalyzerImpl::TokenizeValid(std::string_view s,
   ThreadSegmenter& seg = ThisThreadSegmenter();
   icu::BreakIterator* bi = seg.words();
   if (bi == nullptr) return tokens;  // Create checked this; a thread cannot lose ICU data
-  UErrorCode err = U_ZERO_ERROR;
-  UText* ut = utext_openUTF8(nullptr, s.data(), static_cast<int64_t>(s.size()), &err);
-  if (U_FAILURE(err)) return tokens;
-  bi->setText(ut, err);
-  if (U_FAILURE(err)) {
-    utext_close(ut);
-    return tokens;
+  // ICU breaks UTF-16 twice as fast as UTF-8 through UText: convert, and
+  // keep the byte offset of each UTF-16 index to cut the words out of `s`.
+  icu::UnicodeString& text = seg.text();
+  text = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+  std::vector<int32_t>& byte_at = seg.byte_offsets();
+  byte_at.clear();
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 0;
+    uint32_t cp = DecodeAt(s, i, &len);
+    byte_at.push_back(static_cast<int32_t>(i));
+    if (cp >= 0x10000) byte_at.push_back(static_cast<int32_t>(i));  // a surrogate pair
+    i += len;
   }
+  byte_at.push_back(static_cast<int32_t>(s.size()));
+  if (static_cast<int32_t>(byte_at.size()) != text.length() + 1) return tokens;  // not valid UTF-8
+  bi->setText(text);
   sb_stemmer* stemmer = seg.Stemmer(language);
   sb_stemmer* english = LatinWordsAreEnglish(language) ? seg.Stemmer("en") : nullptr;
   std::string folded;
   size_t han_run_begin = 0;  // the first token of the run of ideographs that ends at han_run_end
   int32_t han_run_end = -1;
-  int32_t start = bi->first();
-  for (int32_t end = bi->next(); end != icu::BreakIterator::DONE; start = end, end = bi->next()) {
+  int32_t start16 = bi->first();
+  for (int32_t end16 = bi->next(); end16 != icu::BreakIterator::DONE;
+       start16 = end16, end16 = bi->next()) {
+    int32_t start = byte_at[static_cast<size_t>(start16)];
+    int32_t end = byte_at[static_cast<size_t>(end16)];
     std::string_view word(s.data() + start, static_cast<size_t>(end - start));
     int32_t status = bi->getRuleStatus();
     if (status < UBRK_WORD_NONE_LIMIT) {  // spaces, punctuation — and emoji
@@ -172,12 +190,11 @@ std::vector<std::string> AnalyzerImpl::TokenizeValid(std::string_view s,
       if (start != han_run_end) han_run_begin = tokens.size();
       han_run_end = end;
       tokens.emplace_back(word);
-      JoinServiceWord(han_run_begin, &tokens);
+      JoinServiceWord(s, static_cast<size_t>(end), han_run_begin, &tokens);
       continue;
     }
     tokens.emplace_back(word);  // numbers, kana
   }
-  utext_close(ut);  // bi keeps a shallow clone; the next setText replaces it unread
   return tokens;
 }
 
