@@ -33,6 +33,18 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
+std::string ConvertWhole(const opencc::Converter& conv, std::string_view s) {
+  std::string out;
+  for (size_t start = 0;;) {
+    size_t nul = s.find('\0', start);
+    std::string_view piece = s.substr(start, nul == std::string_view::npos ? nul : nul - start);
+    if (!piece.empty()) out += conv.Convert(std::string(piece));
+    if (nul == std::string_view::npos) return out;
+    out.push_back('\0');
+    start = nul + 1;
+  }
+}
+
 bool IsAscii(std::string_view s) {
   for (char c : s)
     if (static_cast<unsigned char>(c) >= 0x80) return false;
@@ -172,7 +184,7 @@ std::string AnalyzerImpl::ToVariant(std::string_view simplified, Variant v) cons
       break;
   }
   if (conv == nullptr || IsAscii(s)) return s;
-  return conv->Convert(s);
+  return ConvertWhole(*conv, s);
 }
 
 Script AnalyzerImpl::DetectScript(std::string_view raw) const {

@@ -51,6 +51,10 @@ inline uint32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
 // Appends code point cp as UTF-8.
 void AppendUtf8(uint32_t cp, std::string* out);
 
+// conv.Convert over all of `s`: OpenCC reads C strings and stops at a NUL
+// byte, so the pieces between NULs are converted one by one.
+std::string ConvertWhole(const opencc::Converter& conv, std::string_view s);
+
 // True when every byte is ASCII (no decoding needed).
 bool IsAscii(std::string_view s);
 

@@ -208,6 +208,10 @@ TEST_F(AnalyzerTest, BadInputGivesDefinedResults) {
   EXPECT_EQ(A().Tokenize(invalid, "en"), (std::vector<std::string>{"退", "款", "ok"}));
   EXPECT_EQ(A().DetectScript(invalid), Script::kNone);
   EXPECT_EQ(A().ToVariant("\xff退货", Variant::kTraditional), "\xEF\xBF\xBD退貨");
+  // A NUL byte does not cut the text short (OpenCC reads C strings).
+  EXPECT_EQ(A().ToVariant(std::string("退货\0发票", 13), Variant::kTraditional),
+            std::string("退貨\0發票", 13));
+  EXPECT_EQ(A().Normalize(std::string("退貨\0發票", 13)), "退货 发票");
 
   std::string long_zh;
   for (int i = 0; i < 2500; ++i) long_zh += "退貨";  // 5,000 characters

@@ -188,7 +188,7 @@ std::string AnalyzerImpl::NormalizeValid(std::string_view s) const {
   }
   FoldRun(s.substr(run_start), &folded);
   if (NeedsT2s(folded))
-    folded = fast_t2s_.ready() ? fast_t2s_.Convert(folded) : t2s_->Convert(folded);
+    folded = fast_t2s_.ready() ? fast_t2s_.Convert(folded) : ConvertWhole(*t2s_, folded);
   return Tidy(folded);
 }
 

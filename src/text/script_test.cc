@@ -47,6 +47,9 @@ TEST(HanTableTest, NormalizeIsTheSameWithAndWithoutTheTable) {
     EXPECT_EQ((*with)->DetectScript(t), (*without)->DetectScript(t)) << t;
   }
   EXPECT_EQ((*with)->Normalize("回覆"), "回复");  // a phrase: 覆 alone stays 覆
+  const std::string nul("回覆\0發票", 13);
+  EXPECT_EQ((*with)->Normalize(nul), (*without)->Normalize(nul));
+  EXPECT_EQ((*without)->Normalize(nul), "回复 发票");
 }
 
 }  // namespace
