@@ -4,6 +4,7 @@
 // keeps the promises of text.h.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -142,8 +143,13 @@ TEST(RobustnessTest, RandomMessagesKeepThePromises) {
     EXPECT_EQ(analysis.normalized, normalized);
     a.DetectScript(raw);
     for (Variant v :
-         {Variant::kSimplified, Variant::kTraditional, Variant::kHongKong, Variant::kTaiwan})
-      EXPECT_TRUE(ValidUtf8(a.ToVariant(raw, v)));
+         {Variant::kSimplified, Variant::kTraditional, Variant::kHongKong, Variant::kTaiwan}) {
+      std::string converted = a.ToVariant(raw, v);
+      EXPECT_TRUE(ValidUtf8(converted));
+      // Nothing is lost: every NUL, and so what follows it, is still there.
+      EXPECT_EQ(std::count(converted.begin(), converted.end(), '\0'),
+                std::count(raw.begin(), raw.end(), '\0'));
+    }
     for (const std::string& g : CharNgrams(raw, 1, 3)) {
       EXPECT_TRUE(ValidUtf8(g));
       EXPECT_EQ(g.find(' '), std::string::npos);
