@@ -145,7 +145,11 @@ TEST_F(AnalyzerTest, Tokenize) {
       {"订单号 12345 还没到", "zh", {"订单号", "12345", "还", "没", "到"}},
       {"我的refunds呢", "zh", {"我的", "refund", "呢"}},
       {"好的 👍 谢谢", "zh", {"好的", "👍", "谢谢"}},
-      {"refunds", "xx", {"refunds"}},  // no stemmer for the language
+      {"refunds", "xx", {"refunds"}},    // no stemmer for the language
+      {"refunds", "en-US", {"refund"}},  // a locale: its language
+      {"refunds", "EN", {"refund"}},
+      {"我的refunds呢", "zh-TW", {"我的", "refund", "呢"}},
+      {"refunds", "english", {"refunds"}},  // not an ISO 639 code
       {"...!!! ,,,", "en", {}},
       {"", "en", {}},
       {"   ", "en", {}},

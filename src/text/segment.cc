@@ -37,23 +37,24 @@ class ThreadSegmenter {
   icu::UnicodeString& text() { return text_; }
   std::vector<int32_t>& byte_offsets() { return byte_offsets_; }
 
-  // This thread's stemmer for an ISO 639-1 code (or Snowball name), or null
-  // when Snowball has none (zh, ja, ko, unknown codes).
+  // This thread's stemmer for an ISO 639 code ("en", "fr", "ru"), or null
+  // when Snowball has none (zh, ja, ko) or `language` is not a code (2 or 3
+  // lower-case letters): the cache then holds at most 26³ + 26² entries.
   sb_stemmer* Stemmer(std::string_view language) {
+    if (language.size() < 2 || language.size() > 3) return nullptr;
+    for (char c : language)
+      if (c < 'a' || c > 'z') return nullptr;
     auto it = stemmers_.find(language);
     if (it != stemmers_.end()) return it->second;
-    sb_stemmer* s = nullptr;
-    if (language.size() >= 2 && language.size() <= 16 && language != "porter") {
-      std::string name(language);
-      s = sb_stemmer_new(name.c_str(), "UTF_8");
-    }
-    stemmers_.emplace(std::string(language), s);
+    std::string name(language);
+    sb_stemmer* s = sb_stemmer_new(name.c_str(), "UTF_8");
+    stemmers_.emplace(std::move(name), s);
     return s;
   }
 
  private:
+  icu::UnicodeString text_;  // declared first: it outlives words_, which points into it
   std::unique_ptr<icu::BreakIterator> words_;
-  icu::UnicodeString text_;
   std::vector<int32_t> byte_offsets_;
   std::map<std::string, sb_stemmer*, std::less<>> stemmers_;
 };
@@ -61,6 +62,16 @@ class ThreadSegmenter {
 ThreadSegmenter& ThisThreadSegmenter() {
   thread_local ThreadSegmenter segmenter;
   return segmenter;
+}
+
+// The language of a code or locale, lower case: "en-US" → "en", "ZH_TW" → "zh".
+std::string PrimaryLanguage(std::string_view language) {
+  std::string code;
+  for (char c : language) {
+    if (c == '-' || c == '_') break;
+    code.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  }
+  return code;
 }
 
 // Languages written without Latin letters, whose messages still carry
@@ -142,8 +153,9 @@ std::vector<std::string> AnalyzerImpl::TokenizeValid(std::string_view s,
   byte_at.push_back(static_cast<int32_t>(s.size()));
   if (static_cast<int32_t>(byte_at.size()) != text.length() + 1) return tokens;  // not valid UTF-8
   bi->setText(text);
-  sb_stemmer* stemmer = seg.Stemmer(language);
-  sb_stemmer* english = LatinWordsAreEnglish(language) ? seg.Stemmer("en") : nullptr;
+  std::string code = PrimaryLanguage(language);
+  sb_stemmer* stemmer = seg.Stemmer(code);
+  sb_stemmer* english = LatinWordsAreEnglish(code) ? seg.Stemmer("en") : nullptr;
   std::string folded;
   size_t han_run_begin = 0;  // the first token of the run of ideographs that ends at han_run_end
   int32_t han_run_end = -1;

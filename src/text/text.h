@@ -87,6 +87,7 @@ class Analyzer {
   // own. Latin words in a "zh", "ja" or "ko" (or "") text get English stems
   // ("我的refunds呢" → 我的 refund 呢). Words of customer service that ICU's
   // dictionary splits (退货, 客服, 优惠券) are joined back into one token.
+  // `language` may also be a locale ("en-US", "zh_TW": its language counts).
   virtual std::vector<std::string> Tokenize(std::string_view normalized,
                                             std::string_view language) const = 0;
 
