@@ -25,7 +25,10 @@
 //     its words or Han characters dropped, half as many of another question
 //     mixed in);
 //   - with labelled pairs: held-out positive pairs, as "the FAQ plus the
-//     pair's other question".
+//     pair's other question" (a pair one of whose questions is the FAQ's
+//     own: the other is asked of the FAQ, its partner's entry answers it).
+// Pairs of two of the FAQ's own questions are neither trained on nor
+// calibrated with: they say only what the FAQ's entries say already.
 // The two kinds are weighted so that unanswerable questions make up
 // BuildOptions::unanswerable_share (0.3) of the mix. The stand-ins are
 // harder to get wrong than real paraphrases, so the probabilities lean low:

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace kefu::kb {
@@ -364,6 +367,109 @@ TEST(KnowledgeBaseBuildTest, LearnsParaphrasesFromPairs) {
   auto hits = (*trained)->Search("where is my package", "en", 2);
   ASSERT_FALSE(hits.empty());
   EXPECT_EQ(hits[0].id, "parcel");
+}
+
+// Pairs a tenant would label from its own FAQ: every two variants of an
+// entry as the same question, and as many pairs of questions of different
+// entries, those sharing the most words or Han characters first.
+std::vector<QuestionPair> PairsFromVariants(const std::vector<FaqEntry>& faq) {
+  auto units = [](const std::string& q) {
+    std::set<std::string> out;
+    std::string word;
+    for (size_t i = 0; i <= q.size(); ++i) {
+      unsigned char c = i < q.size() ? static_cast<unsigned char>(q[i]) : ' ';
+      if (std::isalnum(c)) {
+        word.push_back(static_cast<char>(std::tolower(c)));
+        continue;
+      }
+      if (!word.empty()) out.insert(word), word.clear();
+      if (c >= 0xE0) out.insert(q.substr(i, 3));  // a three-byte character (Han here)
+    }
+    return out;
+  };
+  std::vector<QuestionPair> pairs;
+  for (const auto& e : faq) {
+    for (size_t i = 0; i < e.questions.size(); ++i) {
+      for (size_t j = i + 1; j < e.questions.size(); ++j) {
+        pairs.push_back({e.questions[i], e.questions[j], true});
+      }
+    }
+  }
+  struct Negative {
+    size_t shared;
+    QuestionPair pair;
+  };
+  std::vector<Negative> negatives;
+  for (size_t e = 0; e < faq.size(); ++e) {
+    for (size_t f = e + 1; f < faq.size(); ++f) {
+      for (const auto& a : faq[e].questions) {
+        for (const auto& b : faq[f].questions) {
+          auto ua = units(a), ub = units(b);
+          size_t shared = 0;
+          for (const auto& u : ua) shared += ub.count(u);
+          negatives.push_back({shared, {a, b, false}});
+        }
+      }
+    }
+  }
+  std::stable_sort(negatives.begin(), negatives.end(),
+                   [](const Negative& x, const Negative& y) { return x.shared > y.shared; });
+  size_t positives = pairs.size();
+  for (size_t i = 0; i < positives && i < negatives.size(); ++i) pairs.push_back(negatives[i].pair);
+  return pairs;
+}
+
+// Customers' own words for the shop FAQ's questions (none is a variant).
+struct Paraphrase {
+  const char* query;
+  const char* language;
+  const char* id;
+};
+constexpr Paraphrase kShopParaphrases[] = {
+    {"退款几天能到账？", "zh", "refund-time"},
+    {"钱什么时候退回来", "zh", "refund-time"},
+    {"我要退货怎么操作", "zh", "return-how"},
+    {"下单以后多久能发货", "zh", "shipping-time"},
+    {"你们包邮吗？", "zh", "shipping-fee"},
+    {"收货地址写错了怎么改", "zh", "change-address"},
+    {"订单可以取消吗", "zh", "cancel-order"},
+    {"能开发票吗", "zh", "invoice"},
+    {"能用支付宝付款吗", "zh", "payment-methods"},
+    {"坏了能修吗", "zh", "warranty"},
+    {"how long do refunds take", "en", "refund-time"},
+    {"how can I return my item?", "en", "return-how"},
+    {"when does my order ship", "en", "shipping-time"},
+    {"is shipping free", "en", "shipping-fee"},
+    {"change the delivery address please", "en", "change-address"},
+    {"cancel my order", "en", "cancel-order"},
+    {"I need an invoice", "en", "invoice"},
+    {"do you accept credit cards", "en", "payment-methods"},
+    {"what is the warranty period", "en", "warranty"},
+    {"what do you do with my data", "en", "data-privacy"},
+};
+
+// The FAQ's own variants as pairs tell the reranker nothing the FAQ does
+// not: paraphrases must be found at least as often as without them, and
+// the hits must stay in the order of their probabilities.
+TEST(KnowledgeBaseBuildTest, PairsFromTheFaqsOwnVariantsDoNotRankWorse) {
+  auto analyzer = text::Analyzer::Create();
+  ASSERT_TRUE(analyzer.ok());
+  std::shared_ptr<const text::Analyzer> shared = std::move(analyzer).value();
+  BuildOptions options;
+  options.pairs = PairsFromVariants(ShopFaq());
+  ASSERT_GT(options.pairs.size(), 100u);
+  auto plain = KnowledgeBase::Build(shared, ShopFaq(), {});
+  auto paired = KnowledgeBase::Build(shared, ShopFaq(), {}, options);
+  ASSERT_TRUE(plain.ok() && paired.ok());
+  int right_plain = 0, right_paired = 0;
+  for (const auto& p : kShopParaphrases) {
+    auto a = (*plain)->Search(p.query, p.language, 5);
+    auto b = (*paired)->Search(p.query, p.language, 5);
+    right_plain += !a.empty() && a[0].id == p.id;
+    right_paired += !b.empty() && b[0].id == p.id;
+    EXPECT_TRUE(!b.empty() && b[0].id == p.id) << p.query << " → " << (b.empty() ? "" : b[0].id);
+  }
+  EXPECT_GE(right_paired, right_plain);
 }
 
 TEST(KnowledgeBaseBuildTest, ReadsSynonymsAsOneSpelling) {
