@@ -41,44 +41,6 @@ namespace entities {
 
 constexpr size_t kMaxBytes = 64 * 1024;
 
-size_t Decode(std::string_view s, size_t i, char32_t* cp) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  char32_t v = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-  for (size_t k = 1; k < len; ++k) {
-    auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b & 0x3F);
-  }
-  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *cp = v;
-  return len;
-}
-
-void Append(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 FoldedText Fold(std::string_view raw) {
   FoldedText t;
   raw = raw.substr(0, kMaxBytes);
@@ -86,7 +48,7 @@ FoldedText Fold(std::string_view raw) {
   t.raw.reserve(raw.size() + 1);
   for (size_t i = 0; i < raw.size();) {
     char32_t cp = 0;
-    size_t len = Decode(raw, i, &cp);
+    size_t len = text::DecodeUtf8(raw, i, &cp);
     t.raw.push_back(i);
     if (len == 0) {
       t.cps.push_back(0xFFFD);
@@ -104,7 +66,7 @@ FoldedText Fold(std::string_view raw) {
   t.cp_at_byte.reserve(raw.size() + 1);
   for (size_t k = 0; k < t.cps.size(); ++k) {
     size_t before = t.utf8.size();
-    Append(t.cps[k], &t.utf8);
+    text::AppendUtf8(t.cps[k], &t.utf8);
     t.cp_at_byte.insert(t.cp_at_byte.end(), t.utf8.size() - before, static_cast<uint32_t>(k));
   }
   t.cp_at_byte.push_back(static_cast<uint32_t>(t.cps.size()));
@@ -504,14 +466,14 @@ class EntityExtractorImpl final : public EntityExtractor {
     std::string out;
     for (size_t i = 0; i < s.size();) {
       char32_t cp = 0;
-      size_t len = entities::Decode(s, i, &cp);
+      size_t len = text::DecodeUtf8(s, i, &cp);
       if (len == 0) {
         ++i;
         continue;
       }
       if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;
       if (cp == 0x3000) cp = ' ';
-      entities::Append(cp, &out);
+      text::AppendUtf8(cp, &out);
       i += len;
     }
     return out;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nlu/entities.h"
+#include "text/text.h"
 
 namespace kefu::nlu::entities {
 
@@ -22,10 +23,6 @@ struct FoldedText {
 };
 
 FoldedText Fold(std::string_view raw);
-
-// One code point of UTF-8 at s[i]: its length, 0 for an invalid byte.
-size_t Decode(std::string_view s, size_t i, char32_t* cp);
-void Append(char32_t cp, std::string* out);
 
 // A found entity in code-point indices [b, e) of FoldedText::cps.
 struct Span {

@@ -48,9 +48,6 @@ inline uint32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
   return ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
 }
 
-// Appends code point cp as UTF-8.
-void AppendUtf8(uint32_t cp, std::string* out);
-
 // conv.Convert over all of `s`: OpenCC reads C strings and stops at a NUL
 // byte, so the pieces between NULs are converted one by one.
 std::string ConvertWhole(const opencc::Converter& conv, std::string_view s);

@@ -130,4 +130,13 @@ std::vector<std::string> CharNgrams(std::string_view s, int n_min, int n_max);
 // `s` with invalid UTF-8 sequences replaced by U+FFFD.
 std::string SanitizeUtf8(std::string_view s);
 
+// The code point of UTF-8 at s[i] into *cp: its length in bytes (1–4), or 0
+// when the bytes there are not valid UTF-8 (a stray or missing continuation
+// byte, an overlong form, a surrogate, past U+10FFFF, cut off by the end).
+// REQUIRES: i < s.size().
+size_t DecodeUtf8(std::string_view s, size_t i, char32_t* cp);
+
+// Appends `cp` as UTF-8. REQUIRES: cp ≤ U+10FFFF.
+void AppendUtf8(char32_t cp, std::string* out);
+
 }  // namespace kefu::text
