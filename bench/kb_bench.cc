@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "kb/csv.h"
+#include "core/csv.h"
 #include "kb/kb.h"
 
 namespace {
@@ -53,9 +53,9 @@ int main(int argc, char** argv) {
   if (faq_path.empty() || queries_path.empty()) {
     return Fail("usage: kefu_kb_bench --faq FAQ.csv --queries QUERIES.csv [--entries N]");
   }
-  auto faq_table = kefu::kb::ReadCsvFile(faq_path);
+  auto faq_table = kefu::ReadCsvFile(faq_path);
   if (!faq_table.ok()) return Fail(faq_table.status().message());
-  auto query_table = kefu::kb::ReadCsvFile(queries_path);
+  auto query_table = kefu::ReadCsvFile(queries_path);
   if (!query_table.ok()) return Fail(query_table.status().message());
   int id = faq_table->Column("id"), question = faq_table->Column("question"),
       answer = faq_table->Column("answer"), query = query_table->Column("query");
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   }
   kefu::kb::BuildOptions options;
   if (!pairs_path.empty()) {
-    auto pairs = kefu::kb::ReadCsvFile(pairs_path);
+    auto pairs = kefu::ReadCsvFile(pairs_path);
     if (!pairs.ok()) return Fail(pairs.status().message());
     int a = pairs->Column("text_a"), b = pairs->Column("text_b"), l = pairs->Column("label");
     if (a < 0 || b < 0 || l < 0) return Fail("unexpected pairs header");

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "core/csv.h"
 #include "kb/kb.h"
-#include "nlu/csv.h"
 #include "nlu/emotion.h"
 #include "nlu/entities.h"
 #include "nlu/intents.h"
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   std::shared_ptr<const kefu::text::Analyzer> analyzer = std::move(analyzer_or).value();
 
   // Intents.
-  auto train = kefu::nlu::ReadCsvFile(args.intents);
+  auto train = kefu::ReadCsvFile(args.intents);
   if (!train.ok()) return fail(args.intents, train.status());
   int text_col = train->Column("text"), label_col = train->Column("label");
   if (label_col < 0) label_col = train->Column("category");
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   double train_s = Micros(t0, Clock::now()) / 1e6;
 
   // Knowledge base: the first faq_entries entries of the FAQ file.
-  auto faq = kefu::nlu::ReadCsvFile(args.faq);
+  auto faq = kefu::ReadCsvFile(args.faq);
   if (!faq.ok()) return fail(args.faq, faq.status());
   int id_col = faq->Column("id"), q_col = faq->Column("question"), a_col = faq->Column("answer");
   if (id_col < 0 || q_col < 0 || a_col < 0) return Usage("--faq needs id,question,answer columns");
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
   if (!emotion.ok()) return fail("emotion", emotion.status());
 
   // Messages.
-  auto msgs = kefu::nlu::ReadCsvFile(args.messages);
+  auto msgs = kefu::ReadCsvFile(args.messages);
   if (!msgs.ok()) return fail(args.messages, msgs.status());
   int m_col = msgs->Column("text");
   if (m_col < 0) m_col = msgs->Column("query");

@@ -25,7 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/tools.h"
-#include "nlu/csv.h"
+#include "core/csv.h"
 #include "nlu/emotion.h"
 #include "text/text.h"
 
@@ -36,7 +36,7 @@ using nlu::Emotion;
 using nlu::kEmotionCount;
 
 Result<std::vector<nlu::LabelledText>> ReadLabelled(const std::string& path) {
-  auto table = nlu::ReadCsvFile(path);
+  auto table = ReadCsvFile(path);
   if (!table.ok()) return table.status();
   int text = table->Column("text");
   int label = table->Column("label");

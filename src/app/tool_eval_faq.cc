@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/tools.h"
-#include "kb/csv.h"
+#include "core/csv.h"
 #include "kb/kb.h"
 #include "text/text.h"
 
@@ -30,7 +30,7 @@ double Round(double v, int digits = 4) {
 // Columns `names` of the CSV at `path`, each row as a vector in that order.
 Result<std::vector<std::vector<std::string>>> ReadColumns(const std::string& path,
                                                           std::vector<std::string> names) {
-  auto table = kb::ReadCsvFile(path);
+  auto table = ReadCsvFile(path);
   if (!table.ok()) return table.status();
   std::vector<int> cols;
   for (const auto& n : names) {

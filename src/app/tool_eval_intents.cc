@@ -20,7 +20,7 @@
 #include <set>
 
 #include "app/tools.h"
-#include "nlu/csv.h"
+#include "core/csv.h"
 #include "nlu/intents.h"
 
 namespace kefu::app {
@@ -35,7 +35,7 @@ double Seconds(Clock::time_point since) {
 // The (text, label) rows of an intent CSV: a `text` column and a `label`
 // (or `category`) column.
 Result<std::vector<nlu::IntentExample>> ReadExamples(const std::string& path) {
-  Result<nlu::CsvTable> table = nlu::ReadCsvFile(path);
+  Result<CsvTable> table = ReadCsvFile(path);
   if (!table.ok()) return table.status();
   int text = table->Column("text");
   int label = table->Column("label");

@@ -1,4 +1,4 @@
-#include "nlu/csv.h"
+#include "core/csv.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace kefu::nlu {
+namespace kefu {
 namespace {
 
 using Rows = std::vector<std::vector<std::string>>;
@@ -43,6 +43,11 @@ TEST(CsvTest, ParsesWhatSpreadsheetsWrite) {
       {"short row padded", "text,label\nonly\n", {"text", "label"}, Rows{{"only", ""}}},
       {"empty quoted field", "text,label\n\"\",x\n", {"text", "label"}, Rows{{"", "x"}}},
       {"header only", "text,label\n", {"text", "label"}, Rows{}},
+      {"empty fields", "text,label\n,\n", {"text", "label"}, Rows{{"", ""}}},
+      {"multi-line field then a row",
+       "text,label\n\"line one\nline two\",x\ny,z\n",
+       {"text", "label"},
+       Rows{{"line one\nline two", "x"}, {"y", "z"}}},
   };
   for (const Case& c : cases) {
     Result<CsvTable> t = ParseCsv(c.text);
@@ -104,4 +109,4 @@ TEST(CsvTest, ReadsFilesAndNamesThePathInErrors) {
 }
 
 }  // namespace
-}  // namespace kefu::nlu
+}  // namespace kefu

@@ -14,7 +14,7 @@
 
 #include "core/status.h"
 
-namespace kefu::nlu {
+namespace kefu {
 
 struct CsvTable {
   std::vector<std::string> header;             // column names, as written
@@ -36,4 +36,4 @@ Result<CsvTable> ParseCsv(std::string_view text);
 // be read; else as ParseCsv, prefixed by the path.
 Result<CsvTable> ReadCsvFile(const std::string& path);
 
-}  // namespace kefu::nlu
+}  // namespace kefu

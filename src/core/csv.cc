@@ -1,4 +1,4 @@
-#include "nlu/csv.h"
+#include "core/csv.h"
 
 #include <cerrno>
 #include <cstring>
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace kefu::nlu {
+namespace kefu {
 
 int CsvTable::Column(std::string_view name) const {
   for (size_t i = 0; i < header.size(); ++i) {
@@ -125,4 +125,4 @@ Result<CsvTable> ReadCsvFile(const std::string& path) {
   return table;
 }
 
-}  // namespace kefu::nlu
+}  // namespace kefu
