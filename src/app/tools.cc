@@ -12,6 +12,10 @@ std::span<const Tool> Tools() {
       {"eval-emotion",
        "Score emotions of a labelled CSV: accuracy, macro-F1, recall per label (JSON)",
        RunEvalEmotion},
+      {"eval",
+       "Evaluate a bot package on labelled messages: accuracy, out-of-scope recall, per script "
+       "(JSON)",
+       RunEvalBot},
   };
   return kTools;
 }

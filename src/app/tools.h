@@ -22,5 +22,6 @@ std::span<const Tool> Tools();
 int RunEvalIntents(int argc, char** argv);
 int RunEvalFaq(int argc, char** argv);
 int RunEvalEmotion(int argc, char** argv);
+int RunEvalBot(int argc, char** argv);  // tool_eval_bot.cc: `kefu eval --bot DIR`
 
 }  // namespace kefu::app
