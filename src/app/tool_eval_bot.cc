@@ -219,12 +219,13 @@ int Tune(const dialog::BotPackage& pkg, const dialog::UnderstandingOptions& base
     for (auto& x : understood) (*u)->Rescore(&x, w);
     for (double it : {0.2, 0.3, 0.4, 0.5, 0.6, 0.7}) {
       for (double ft : {0.2, 0.3, 0.4, 0.5, 0.6, 0.7}) {
-        for (double at : {0.6, 0.7, 0.8, 1.0}) {
-          for (double margin : {0.0, 0.05, 0.1, 0.2}) {
+        for (double at : {0.6, 0.8, 0.9, 2.0}) {  // 2: no article answers
+          for (double margin : {0.0, 0.05, 0.1}) {
             dialog::UnderstandingOptions o = base;
             o.intent_threshold = it;
             o.faq_threshold = ft;
-            o.article_threshold = at;
+            o.answer_from_articles = at <= 1;
+            o.article_threshold = std::min(at, 1.0);
             o.clarify_margin = margin;
             Scores s;
             for (size_t i = 0; i < held.size(); ++i) {
@@ -242,7 +243,7 @@ int Tune(const dialog::BotPackage& pkg, const dialog::UnderstandingOptions& base
                   {"faq_classifier_weight", w},
                   {"intent_threshold", it},
                   {"faq_threshold", ft},
-                  {"article_threshold", at},
+                  {"article_threshold", at <= 1 ? nlohmann::json(at) : nlohmann::json()},
                   {"clarify_margin", margin},
                   {"held_out", held.size()},
                   {"top_candidate_accuracy", Round(in_scope ? double(top_right) / in_scope : 0)},
@@ -274,7 +275,9 @@ int RunEvalBot(int argc, char** argv) {
   app.add_option("--faq-weight", options.faq_classifier_weight,
                  "weight of the classifier in an FAQ entry's score")
       ->capture_default_str();
-  app.add_option("--article-threshold", options.article_threshold)->capture_default_str();
+  app.add_option("--article-threshold", options.article_threshold,
+                 "answer from article passages at this probability (default: no article answers)")
+      ->each([&](const std::string&) { options.answer_from_articles = true; });
   app.add_option("--clarify-margin", options.clarify_margin)->capture_default_str();
   app.add_option("--clarify-floor", options.clarify_floor)->capture_default_str();
   app.add_flag("--tune", tune,

@@ -184,6 +184,7 @@ Decision Understanding::Decide(const Understood& u, const UnderstandingOptions& 
     return d;
   }
   for (const auto& h : u.kb_hits) {
+    if (!options.answer_from_articles) break;
     if (h.kind == kb::HitKind::kArticle && h.probability >= options.article_threshold) {
       d.policy = Policy::kArticle;
       d.target = h.id;
