@@ -293,12 +293,21 @@ int RunEvalBot(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 2;
   }
   auto fail = [](const Status& s) {
     std::fprintf(stderr, "kefu eval: %s\n", s.message().c_str());
     return 1;
   };
+  for (double v :
+       {options.intent_threshold, options.faq_threshold, options.faq_classifier_weight,
+        options.article_threshold, options.clarify_margin, options.clarify_floor, oos_share}) {
+    if (!(v >= 0 && v <= 1)) {
+      std::fprintf(stderr, "kefu eval: thresholds, weights and --oos-share are in [0, 1]\n");
+      return 2;
+    }
+  }
+  if (misses < 0) misses = 0;
   if (data.empty()) data = dir + "/eval/heldout.csv";
   options.faq_as_intents = !no_faq_classes;
 

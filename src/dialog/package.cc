@@ -293,7 +293,10 @@ class Loader {
     return ok;
   }
 
+  // Whether the bot speaks `lang`; anything while bot.yaml's languages are
+  // unknown (unreadable), so one mistake there is not reported everywhere.
   bool Speaks(const std::string& lang) const {
+    if (!languages_known_) return true;
     return std::find(pkg_.languages.begin(), pkg_.languages.end(), lang) != pkg_.languages.end();
   }
 
@@ -321,7 +324,8 @@ class Loader {
           Error(file, l,
                 "languages: `" + (l.IsScalar() ? l.Scalar() : std::string("?")) +
                     "` is not a language code (zh, en, ...)");
-        } else if (Speaks(l.Scalar())) {
+        } else if (std::find(pkg_.languages.begin(), pkg_.languages.end(), l.Scalar()) !=
+                   pkg_.languages.end()) {
           Error(file, l, "languages: `" + l.Scalar() + "` listed twice");
         } else {
           pkg_.languages.push_back(l.Scalar());
@@ -329,10 +333,10 @@ class Loader {
       }
     }
     bool have_languages = !pkg_.languages.empty();
-    if (!have_languages) pkg_.languages = {"zh", "en"};  // to check the rest meanwhile
+    languages_known_ = have_languages;
 
     YAML::Node def = bot["default_language"];
-    pkg_.default_language = pkg_.languages.front();
+    if (have_languages) pkg_.default_language = pkg_.languages.front();
     if (def.IsDefined() && !def.IsNull()) {
       if (!def.IsScalar() || !Speaks(def.Scalar())) {
         if (have_languages) {
@@ -865,6 +869,7 @@ class Loader {
   LoadOptions options_;
   BotPackage pkg_;
   std::vector<std::string> errors_;
+  bool languages_known_ = false;  // bot.yaml's languages were read
   YAML::Node human_only_;
   std::map<std::string, SourceLocation> intent_names_, entity_names_, faq_ids_;
   std::map<std::string, std::string> example_owner_;   // DuplicateKey → intent

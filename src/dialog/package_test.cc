@@ -316,6 +316,24 @@ TEST(BotPackage, EveryProblemIsReportedAtOnce) {
   fs::remove_all(dir);
 }
 
+TEST(BotPackage, AnUnreadableBotYamlIsOneProblemNotMany) {
+  fs::path dir = WriteValidPackage("unreadable");
+  Write(dir / "bot.yaml", "name: [unclosed\nlanguages: [zh, en]\n");
+  auto pkg = BotPackage::Load(dir.string());
+  ASSERT_FALSE(pkg.ok());
+  const std::string m = pkg.status().message();
+  EXPECT_NE(m.find("1 problem(s)"), std::string::npos) << m;
+  EXPECT_NE(m.find("bot.yaml:"), std::string::npos) << m;
+  Write(dir / "bot.yaml",
+        "name: T\nlanguages: [zh, zh]\npersona: {name: B}\ngreeting: G\nfallback: F\n");
+  pkg = BotPackage::Load(dir.string());
+  ASSERT_FALSE(pkg.ok());
+  EXPECT_NE(pkg.status().message().find("bot.yaml:2: languages: `zh` listed twice"),
+            std::string::npos)
+      << pkg.status().message();
+  fs::remove_all(dir);
+}
+
 TEST(BotPackage, ChineseLookupSynonymsNeedTheirTraditionalForms) {
   auto analyzer = text::Analyzer::Create();
   ASSERT_TRUE(analyzer.ok());
