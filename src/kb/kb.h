@@ -28,7 +28,12 @@
 //     pair's other question" (a pair one of whose questions is the FAQ's
 //     own: the other is asked of the FAQ, its partner's entry answers it).
 // Pairs of two of the FAQ's own questions are neither trained on nor
-// calibrated with: they say only what the FAQ's entries say already.
+// calibrated with: they say only what the FAQ's entries say already. A
+// held-out pair with one question in the FAQ also checks the training: the
+// trained reranker is used only if it finds that entry first clearly more
+// often than BM25 alone. The fit is monotone (a higher score or a wider
+// lead never lowers the probability), so sorting hits by probability keeps
+// the reranker's order.
 // The two kinds are weighted so that unanswerable questions make up
 // BuildOptions::unanswerable_share (0.3) of the mix. The stand-ins are
 // harder to get wrong than real paraphrases, so the probabilities lean low:
@@ -139,7 +144,7 @@ struct BuildReport {
   int faq_questions = 0;
   int articles = 0;
   int chunks = 0;
-  int pairs_used = 0;        // pairs the reranker was trained on
+  int pairs_used = 0;        // pairs the reranker was trained on (0: not used)
   double pair_accuracy = 0;  // its accuracy on the pairs held out from training
   int calibration_samples = 0;
   double build_s = 0;
