@@ -168,6 +168,21 @@ class Loader {
     return files;
   }
 
+  // Calls load(file, item) for every item of the list each YAML file of
+  // `folder` holds; a file that is not a list is one error (`not_a_list`).
+  void ForEachListItem(const std::string& folder, const char* not_a_list,
+                       void (Loader::*load)(const std::string&, const YAML::Node&)) {
+    for (const auto& file : YamlFiles(folder)) {
+      auto doc = ReadYaml(file);
+      if (!doc || doc->IsNull()) continue;
+      if (!doc->IsSequence()) {
+        Error(file, *doc, not_a_list);
+        continue;
+      }
+      for (const auto& item : *doc) (this->*load)(file, item);
+    }
+  }
+
   // Reports keys of map `node` not in `allowed`.
   void UnknownFields(const std::string& file, const YAML::Node& node, const std::string& where,
                      const std::set<std::string>& allowed) {
@@ -450,15 +465,7 @@ class Loader {
 
   // ---- intents/ --------------------------------------------------------------
   void LoadIntents() {
-    for (const auto& file : YamlFiles("intents")) {
-      auto doc = ReadYaml(file);
-      if (!doc || doc->IsNull()) continue;
-      if (!doc->IsSequence()) {
-        Error(file, *doc, "must be a list of intents (- intent: ...)");
-        continue;
-      }
-      for (const auto& item : *doc) LoadIntent(file, item);
-    }
+    ForEachListItem("intents", "must be a list of intents (- intent: ...)", &Loader::LoadIntent);
   }
 
   void LoadIntent(const std::string& file, const YAML::Node& item) {
@@ -536,15 +543,7 @@ class Loader {
 
   // ---- entities/ -------------------------------------------------------------
   void LoadEntities() {
-    for (const auto& file : YamlFiles("entities")) {
-      auto doc = ReadYaml(file);
-      if (!doc || doc->IsNull()) continue;
-      if (!doc->IsSequence()) {
-        Error(file, *doc, "must be a list of entities (- entity: ...)");
-        continue;
-      }
-      for (const auto& item : *doc) LoadEntity(file, item);
-    }
+    ForEachListItem("entities", "must be a list of entities (- entity: ...)", &Loader::LoadEntity);
   }
 
   void LoadEntity(const std::string& file, const YAML::Node& item) {
@@ -687,15 +686,7 @@ class Loader {
 
   // ---- kb/faq/ ---------------------------------------------------------------
   void LoadFaq() {
-    for (const auto& file : YamlFiles("kb/faq")) {
-      auto doc = ReadYaml(file);
-      if (!doc || doc->IsNull()) continue;
-      if (!doc->IsSequence()) {
-        Error(file, *doc, "must be a list of FAQ entries (- id: ...)");
-        continue;
-      }
-      for (const auto& item : *doc) LoadFaqEntry(file, item);
-    }
+    ForEachListItem("kb/faq", "must be a list of FAQ entries (- id: ...)", &Loader::LoadFaqEntry);
   }
 
   void LoadFaqEntry(const std::string& file, const YAML::Node& item) {
