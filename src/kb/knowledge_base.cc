@@ -120,11 +120,11 @@ std::vector<std::string> Units(std::string_view normalized) {
       if (!word.empty()) units.push_back(std::move(word)), word.clear();
       if (c != U' ') {
         std::string han;
-        AppendUtf8(c, han);
+        text::AppendUtf8(c, &han);
         units.push_back(std::move(han));
       }
     } else {
-      AppendUtf8(c, word);
+      text::AppendUtf8(c, &word);
     }
   }
   if (!word.empty()) units.push_back(std::move(word));
@@ -599,17 +599,17 @@ std::vector<KnowledgeBaseImpl::ArticleHit> KnowledgeBaseImpl::SearchArticles(
     char32_t prev = 0;
     for (char32_t c : DecodeUtf8(normalized)) {
       if (!IsHan(c)) {
-        AppendUtf8(c, latin);
+        text::AppendUtf8(c, &latin);
         prev = 0;
         continue;
       }
       latin.push_back(' ');
       std::string ch;
-      AppendUtf8(c, ch);
+      text::AppendUtf8(c, &ch);
       parts.emplace_back(ch);
       if (prev != 0) {
         std::string bigram;
-        AppendUtf8(prev, bigram);
+        text::AppendUtf8(prev, &bigram);
         parts.emplace_back(bigram + ch);
       }
       prev = c;

@@ -127,27 +127,27 @@ std::array<float, kDenseFeatures> Reranker::Dense(const QuestionTerms& a, const 
   return f;
 }
 
+// Hashed features of two term sets: each shared term (`tags[0]`), each term
+// only one side has (`tags[1]`) and, when both sides have few of those, each
+// pair of unshared terms, one from each side (`tags[2]`).
+void AddSetFeatures(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                    const char tags[3], std::vector<uint32_t>& out) {
+  for (auto t : Shared(a, b)) out.push_back(Hash(tags[0], t));
+  auto only_a = Only(a, b), only_b = Only(b, a);
+  for (auto t : only_a) out.push_back(Hash(tags[1], t));
+  for (auto t : only_b) out.push_back(Hash(tags[1], t));
+  if (only_a.size() <= kMaxUnsharedForPairs && only_b.size() <= kMaxUnsharedForPairs) {
+    for (auto x : only_a) {
+      for (auto y : only_b) out.push_back(x < y ? Hash(tags[2], x, y) : Hash(tags[2], y, x));
+    }
+  }
+}
+
 void Reranker::Sparse(const QuestionTerms& a, const QuestionTerms& b,
                       std::vector<uint32_t>& out) const {
   out.clear();
-  for (auto w : Shared(a.words, b.words)) out.push_back(Hash('s', w));
-  auto only_a = Only(a.words, b.words), only_b = Only(b.words, a.words);
-  for (auto w : only_a) out.push_back(Hash('u', w));
-  for (auto w : only_b) out.push_back(Hash('u', w));
-  if (only_a.size() <= kMaxUnsharedForPairs && only_b.size() <= kMaxUnsharedForPairs) {
-    for (auto x : only_a) {
-      for (auto y : only_b) out.push_back(x < y ? Hash('p', x, y) : Hash('p', y, x));
-    }
-  }
-  for (auto c : Shared(a.han_chars, b.han_chars)) out.push_back(Hash('S', c));
-  auto ca = Only(a.han_chars, b.han_chars), cb = Only(b.han_chars, a.han_chars);
-  for (auto c : ca) out.push_back(Hash('U', c));
-  for (auto c : cb) out.push_back(Hash('U', c));
-  if (ca.size() <= kMaxUnsharedForPairs && cb.size() <= kMaxUnsharedForPairs) {
-    for (auto x : ca) {
-      for (auto y : cb) out.push_back(x < y ? Hash('P', x, y) : Hash('P', y, x));
-    }
-  }
+  AddSetFeatures(a.words, b.words, "sup", out);
+  AddSetFeatures(a.han_chars, b.han_chars, "SUP", out);
 }
 
 double Reranker::Score(const QuestionTerms& a, const QuestionTerms& b, float bm25) const {
@@ -157,11 +157,9 @@ double Reranker::Score(const QuestionTerms& a, const QuestionTerms& b, float bm2
   auto f = Dense(a, b, bm25);
   double z = 0;
   for (int i = 0; i < kDenseFeatures; ++i) z += dense_[i] * f[i];
-  if (trained_) {
-    thread_local std::vector<uint32_t> sparse;
-    Sparse(a, b, sparse);
-    for (uint32_t h : sparse) z += sparse_[h];
-  }
+  thread_local std::vector<uint32_t> sparse;
+  Sparse(a, b, sparse);
+  for (uint32_t h : sparse) z += sparse_[h];
   return z;
 }
 

@@ -116,13 +116,13 @@ QuestionTerms Analyze(const text::Analyzer& analyzer, std::string_view raw,
     }
     if (IsHanNegation(c)) q.negated = true;
     std::string ch;
-    AppendUtf8(c, ch);
+    text::AppendUtf8(c, &ch);
     count(TermKind::kHanChar, ch);
     ++q.total[1];
     q.han_chars.push_back(ch);
     if (prev_han != 0) {
       std::string bigram;
-      AppendUtf8(prev_han, bigram);
+      text::AppendUtf8(prev_han, &bigram);
       bigram += ch;
       count(TermKind::kHanBigram, bigram);
       ++q.total[2];
@@ -178,25 +178,10 @@ bool IsHan(char32_t c) {
 std::u32string DecodeUtf8(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > n) {
-      ++i;
-      continue;
-    }
-    char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    bool ok = true;
-    for (int j = 1; j < len; ++j) {
-      if ((p[i + j] & 0xC0) != 0x80) {
-        ok = false;
-        break;
-      }
-      cp = (cp << 6) | (p[i + j] & 0x3F);
-    }
-    if (!ok) {
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp;
+    size_t len = text::DecodeUtf8(s, i, &cp);
+    if (len == 0) {
       ++i;
       continue;
     }
@@ -204,24 +189,6 @@ std::u32string DecodeUtf8(std::string_view s) {
     i += len;
   }
   return out;
-}
-
-void AppendUtf8(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
 }
 
 }  // namespace kefu::kb

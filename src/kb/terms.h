@@ -61,8 +61,8 @@ QuestionTerms AnalyzeQuestion(const text::Analyzer& analyzer, std::string_view r
 // True for U+3400–U+9FFF, U+F900–U+FAFF and U+20000–U+2FFFF.
 bool IsHan(char32_t c);
 
-// Code points of valid UTF-8 (invalid bytes are skipped).
+// Code points of valid UTF-8 (invalid bytes are skipped; text::DecodeUtf8
+// decides what is valid). Append with text::AppendUtf8.
 std::u32string DecodeUtf8(std::string_view s);
-void AppendUtf8(char32_t c, std::string& out);
 
 }  // namespace kefu::kb
