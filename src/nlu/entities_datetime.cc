@@ -284,6 +284,22 @@ void SetOffset(Atom* a, const OffsetUnit& u, double n, int sign) {
   a->offset_months = static_cast<int>(sign * n * u.months);
 }
 
+// "<unit> ago" / "<unit> later" after a number n that ends at s[at]
+// ("3 days ago", "two hours later"): sets the offset atom and its end.
+bool EnOffsetAt(const std::u32string& s, size_t at, int n, Atom* a) {
+  size_t u_at = SkipSpaces(s, at);
+  for (const OffsetUnit& u : kEnOffsetUnits) {
+    if (!WordAt(s, u_at, u.w)) continue;
+    size_t after = SkipSpaces(s, u_at + u.w.size());
+    int sign = WordAt(s, after, U"ago") ? -1 : WordAt(s, after, U"later") ? 1 : 0;
+    if (sign == 0) return false;
+    SetOffset(a, u, n, sign);
+    a->e = after + (sign < 0 ? 3 : 5);
+    return true;
+  }
+  return false;
+}
+
 // The atom starting at s[i], if any.
 bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
   *a = Atom{};
@@ -475,18 +491,7 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
     {
       int w = 0;
       size_t we = EnNumberWord(s, i, &w);
-      if (we > i) {
-        size_t u_at = SkipSpaces(s, we);
-        for (const OffsetUnit& u : kEnOffsetUnits)
-          if (WordAt(s, u_at, u.w)) {
-            size_t after = SkipSpaces(s, u_at + u.w.size());
-            int sign = WordAt(s, after, U"ago") ? -1 : WordAt(s, after, U"later") ? 1 : 0;
-            if (sign == 0) break;
-            SetOffset(a, u, w, sign);
-            a->e = after + (sign < 0 ? 3 : 5);
-            return true;
-          }
-      }
+      if (we > i && EnOffsetAt(s, we, w, a)) return true;
     }
     // next week / next month: not a date on their own.
     for (const PartWord& p : kParts)
@@ -650,18 +655,7 @@ bool ReadAtom(const std::u32string& s, size_t i, Atom* a) {
         }
       }
       // 3 days ago, 2 hours later
-      if (he > i) {
-        size_t u_at = SkipSpaces(s, he);
-        for (const OffsetUnit& u : kEnOffsetUnits)
-          if (WordAt(s, u_at, u.w)) {
-            size_t after = SkipSpaces(s, u_at + u.w.size());
-            int sign = WordAt(s, after, U"ago") ? -1 : WordAt(s, after, U"later") ? 1 : 0;
-            if (sign == 0) break;
-            SetOffset(a, u, h, sign);
-            a->e = after + (sign < 0 ? 3 : 5);
-            return true;
-          }
-      }
+      if (he > i && EnOffsetAt(s, he, h, a)) return true;
     }
     // Chinese: [N年]N月N(日|号), N号, N点…, N天后
     int n = 0;
