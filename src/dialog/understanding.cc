@@ -169,18 +169,13 @@ Decision Understanding::Decide(const Understood& u, const UnderstandingOptions& 
     return d;
   }
   // Steps 2 and 3: the top candidate, when confident.
-  if (top.kind == Candidate::Kind::kIntent && top.score >= options.intent_threshold) {
-    d.policy = Policy::kIntent;
+  const bool intent = top.kind == Candidate::Kind::kIntent;
+  const double threshold = intent ? options.intent_threshold : options.faq_threshold;
+  if (top.score >= threshold) {
+    d.policy = intent ? Policy::kIntent : Policy::kFaq;
     d.target = top.name;
     d.confidence = top.score;
-    d.reason = Format("intent %.2f >= %.2f", top.score, options.intent_threshold);
-    return d;
-  }
-  if (top.kind == Candidate::Kind::kFaq && top.score >= options.faq_threshold) {
-    d.policy = Policy::kFaq;
-    d.target = top.name;
-    d.confidence = top.score;
-    d.reason = Format("faq %.2f >= %.2f", top.score, options.faq_threshold);
+    d.reason = Format(intent ? "intent %.2f >= %.2f" : "faq %.2f >= %.2f", top.score, threshold);
     return d;
   }
   for (const auto& h : u.kb_hits) {
