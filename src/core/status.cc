@@ -17,6 +17,7 @@ std::string_view CodeName(Code code) {
     case Code::kPayloadTooLarge: return "payload_too_large";
     case Code::kBusy: return "busy";
     case Code::kUnavailable: return "unavailable";
+    case Code::kDeadlineExceeded: return "deadline_exceeded";
     case Code::kIoError: return "io_error";
     case Code::kInternal: return "internal";
   }
@@ -38,6 +39,7 @@ int HttpStatusFor(Code code) {
     case Code::kPayloadTooLarge: return 413;
     case Code::kBusy: return 503;
     case Code::kUnavailable: return 503;
+    case Code::kDeadlineExceeded: return 504;
     case Code::kIoError: return 500;
     case Code::kInternal: return 500;
   }

@@ -25,6 +25,7 @@ enum class Code {
   kPayloadTooLarge,   // 413
   kBusy,              // overloaded on purpose, retry later: 503 + Retry-After
   kUnavailable,       // shutting down / dependency down: 503
+  kDeadlineExceeded,  // a dependency did not answer in time: 504
   kIoError,           // storage failure: 500
   kInternal,          // a bug: 500
 };
@@ -53,6 +54,7 @@ class [[nodiscard]] Status {
   static Status PayloadTooLarge(std::string m) { return {Code::kPayloadTooLarge, std::move(m)}; }
   static Status Busy(std::string m) { return {Code::kBusy, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+  static Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
   static Status IoError(std::string m) { return {Code::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
