@@ -14,23 +14,12 @@
 #include <set>
 #include <sstream>
 
+#include "dialog/package_reader.h"
 #include "text/text.h"
 
 namespace kefu::dialog {
-namespace {
 
-namespace fs = std::filesystem;
-
-constexpr int kMinExamples = 15;  // per intent and language (out_of_scope: none)
-constexpr int kMinQuestions = 3;  // per FAQ entry and language
-
-// Names an entity of the package may not take (built-in entity types);
-// order_number is built in too, but a pattern entity may replace it.
-const std::set<std::string>& BuiltInEntityNames() {
-  static const std::set<std::string> names = {"phone",    "email",   "amount", "number",
-                                              "datetime", "pattern", "lookup"};
-  return names;
-}
+namespace internal {
 
 bool IsName(std::string_view s) {
   if (s.empty()) return false;
@@ -48,6 +37,27 @@ std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : std::string(sep)) + s;
   return out;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::IsLanguageCode;
+using internal::IsName;
+using internal::Join;
+
+namespace fs = std::filesystem;
+
+constexpr int kMinExamples = 15;  // per intent and language (out_of_scope: none)
+constexpr int kMinQuestions = 3;  // per FAQ entry and language
+
+// Names an entity of the package may not take (built-in entity types);
+// order_number is built in too, but a pattern entity may replace it.
+const std::set<std::string>& BuiltInEntityNames() {
+  static const std::set<std::string> names = {"phone",    "email",   "amount", "number",
+                                              "datetime", "pattern", "lookup"};
+  return names;
 }
 
 // Text compared for duplicates: NFKC, case folded, without spaces,
@@ -99,10 +109,10 @@ std::string DuplicateKey(std::string_view text) {
   (kept.isEmpty() ? no_space : kept).toUTF8String(out);
   return out;
 }
-
-class Loader {
+class Loader : public internal::PackageReader {
  public:
-  Loader(std::string dir, const LoadOptions& options) : dir_(std::move(dir)), options_(options) {}
+  Loader(std::string dir, const LoadOptions& options)
+      : PackageReader(std::move(dir)), options_(options) {}
 
   Result<BotPackage> Run() {
     std::error_code ec;
@@ -117,6 +127,7 @@ class Loader {
     LoadEntities();
     LoadFaq();
     LoadArticles();
+    if (errors_.empty()) internal::LoadDialogue(*this);
     if (!errors_.empty()) {
       std::string message = std::to_string(errors_.size()) + " problem(s) in bot package " + dir_ +
                             ":\n" + Join(errors_, "\n");
@@ -126,195 +137,6 @@ class Loader {
   }
 
  private:
-  // ---- reporting -----------------------------------------------------------
-  void Error(const std::string& file, int line, const std::string& what) {
-    errors_.push_back(file + ":" + std::to_string(line) + ": " + what);
-  }
-  void Error(const std::string& file, const YAML::Node& at, const std::string& what) {
-    Error(file, Line(at), what);
-  }
-  static int Line(const YAML::Node& n) {
-    int line = n.IsDefined() ? n.Mark().line : -1;
-    return line < 0 ? 1 : line + 1;
-  }
-
-  // Reads a YAML file; reports a syntax error and returns an undefined node.
-  std::optional<YAML::Node> ReadYaml(const std::string& rel) {
-    try {
-      return YAML::LoadFile((fs::path(dir_) / rel).string());
-    } catch (const YAML::ParserException& e) {
-      Error(rel, e.mark.line < 0 ? 1 : e.mark.line + 1, "not valid YAML: " + e.msg);
-    } catch (const YAML::BadFile&) {
-      Error(rel, 1, "cannot be read");
-    } catch (const YAML::Exception& e) {
-      Error(rel, 1, std::string("not valid YAML: ") + e.what());
-    }
-    return std::nullopt;
-  }
-
-  // The *.yaml / *.yml files directly inside `folder`, relative, by name.
-  std::vector<std::string> YamlFiles(const std::string& folder) {
-    std::vector<std::string> files;
-    std::error_code ec;
-    fs::path dir = fs::path(dir_) / folder;
-    if (!fs::is_directory(dir, ec)) return files;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      std::string ext = e.path().extension().string();
-      if (e.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) {
-        files.push_back(folder + "/" + e.path().filename().string());
-      }
-    }
-    std::sort(files.begin(), files.end());
-    return files;
-  }
-
-  // Calls load(file, item) for every item of the list each YAML file of
-  // `folder` holds; a file that is not a list is one error (`not_a_list`).
-  void ForEachListItem(const std::string& folder, const char* not_a_list,
-                       void (Loader::*load)(const std::string&, const YAML::Node&)) {
-    for (const auto& file : YamlFiles(folder)) {
-      auto doc = ReadYaml(file);
-      if (!doc || doc->IsNull()) continue;
-      if (!doc->IsSequence()) {
-        Error(file, *doc, not_a_list);
-        continue;
-      }
-      for (const auto& item : *doc) (this->*load)(file, item);
-    }
-  }
-
-  // Reports keys of map `node` not in `allowed`.
-  void UnknownFields(const std::string& file, const YAML::Node& node, const std::string& where,
-                     const std::set<std::string>& allowed) {
-    for (const auto& kv : node) {
-      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
-      if (!allowed.count(key)) {
-        std::string all;
-        for (const auto& a : allowed) all += (all.empty() ? "" : ", ") + a;
-        Error(file, kv.first, where + "unknown field `" + key + "` (allowed: " + all + ")");
-      }
-    }
-  }
-
-  // A non-empty string scalar.
-  bool String(const std::string& file, const YAML::Node& n, const std::string& where,
-              std::string* out, bool required) {
-    if (!n.IsDefined() || n.IsNull()) {
-      if (required) Error(file, n, where + ": missing");
-      return false;
-    }
-    if (!n.IsScalar()) {
-      Error(file, n, where + ": must be a string");
-      return false;
-    }
-    std::string s = n.Scalar();
-    if (s.find_first_not_of(" \t\r\n") == std::string::npos) {
-      Error(file, n, where + ": empty");
-      return false;
-    }
-    *out = std::move(s);
-    return true;
-  }
-
-  // The string field `key` of map `parent`; a missing one is reported at the map.
-  bool StringField(const std::string& file, const YAML::Node& parent, const std::string& key,
-                   const std::string& where, std::string* out) {
-    YAML::Node n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) {
-      Error(file, parent, where + ": missing");
-      return false;
-    }
-    return String(file, n, where, out, true);
-  }
-
-  // A text field: one string, or a map with a string for every language.
-  bool Text(const std::string& file, const YAML::Node& parent, const std::string& key,
-            const std::string& where, LocalizedText* out, bool required = true) {
-    YAML::Node n = parent[key];
-    if (!n.IsDefined() || n.IsNull()) {
-      if (required) Error(file, parent, where + ": missing");
-      return false;
-    }
-    if (n.IsScalar()) {
-      std::string s;
-      if (!String(file, n, where, &s, true)) return false;
-      for (const auto& lang : pkg_.languages) (*out)[lang] = s;
-      return true;
-    }
-    if (!n.IsMap()) {
-      Error(file, n, where + ": must be a string or a map of language to string");
-      return false;
-    }
-    bool ok = true;
-    for (const auto& kv : n) {
-      std::string lang = kv.first.Scalar();
-      if (!Speaks(lang)) {
-        Error(file, kv.first,
-              where + ": language `" + lang + "` is not in bot.yaml languages [" +
-                  Join(pkg_.languages, ", ") + "]");
-        ok = false;
-        continue;
-      }
-      std::string s;
-      if (!String(file, kv.second, where + "." + lang, &s, true)) {
-        ok = false;
-        continue;
-      }
-      (*out)[lang] = std::move(s);
-    }
-    for (const auto& lang : pkg_.languages) {
-      if (!n[lang].IsDefined()) {
-        Error(file, n, where + ": no `" + lang + "` text");
-        ok = false;
-      }
-    }
-    return ok;
-  }
-
-  // A map language → list of non-empty strings (examples, questions, synonyms).
-  // Languages outside `languages` are reported.
-  bool TextLists(const std::string& file, const YAML::Node& n, const std::string& where,
-                 std::map<std::string, std::vector<std::string>>* out) {
-    if (!n.IsMap()) {
-      Error(file, n, where + ": must be a map of language to list");
-      return false;
-    }
-    bool ok = true;
-    for (const auto& kv : n) {
-      std::string lang = kv.first.Scalar();
-      if (!Speaks(lang)) {
-        Error(file, kv.first,
-              where + ": language `" + lang + "` is not in bot.yaml languages [" +
-                  Join(pkg_.languages, ", ") + "]");
-        ok = false;
-        continue;
-      }
-      auto& list = (*out)[lang];
-      if (kv.second.IsNull()) continue;  // an empty list; counted by the caller
-      if (!kv.second.IsSequence()) {
-        Error(file, kv.second, where + "." + lang + ": must be a list");
-        ok = false;
-        continue;
-      }
-      for (const auto& item : kv.second) {
-        if (!item.IsScalar() || item.Scalar().find_first_not_of(" \t\r\n") == std::string::npos) {
-          Error(file, item, where + "." + lang + ": an item that is not text (quote it)");
-          ok = false;
-          continue;
-        }
-        list.push_back(item.Scalar());
-      }
-    }
-    return ok;
-  }
-
-  // Whether the bot speaks `lang`; anything while bot.yaml's languages are
-  // unknown (unreadable), so one mistake there is not reported everywhere.
-  bool Speaks(const std::string& lang) const {
-    if (!languages_known_) return true;
-    return std::find(pkg_.languages.begin(), pkg_.languages.end(), lang) != pkg_.languages.end();
-  }
-
   // ---- bot.yaml ------------------------------------------------------------
   void LoadBot() {
     const std::string file = "bot.yaml";
@@ -465,7 +287,8 @@ class Loader {
 
   // ---- intents/ --------------------------------------------------------------
   void LoadIntents() {
-    ForEachListItem("intents", "must be a list of intents (- intent: ...)", &Loader::LoadIntent);
+    ForEachListItem("intents", "must be a list of intents (- intent: ...)",
+                    [this](const std::string& f, const YAML::Node& n) { LoadIntent(f, n); });
   }
 
   void LoadIntent(const std::string& file, const YAML::Node& item) {
@@ -543,7 +366,8 @@ class Loader {
 
   // ---- entities/ -------------------------------------------------------------
   void LoadEntities() {
-    ForEachListItem("entities", "must be a list of entities (- entity: ...)", &Loader::LoadEntity);
+    ForEachListItem("entities", "must be a list of entities (- entity: ...)",
+                    [this](const std::string& f, const YAML::Node& n) { LoadEntity(f, n); });
   }
 
   void LoadEntity(const std::string& file, const YAML::Node& item) {
@@ -686,7 +510,8 @@ class Loader {
 
   // ---- kb/faq/ ---------------------------------------------------------------
   void LoadFaq() {
-    ForEachListItem("kb/faq", "must be a list of FAQ entries (- id: ...)", &Loader::LoadFaqEntry);
+    ForEachListItem("kb/faq", "must be a list of FAQ entries (- id: ...)",
+                    [this](const std::string& f, const YAML::Node& n) { LoadFaqEntry(f, n); });
   }
 
   void LoadFaqEntry(const std::string& file, const YAML::Node& item) {
@@ -856,11 +681,7 @@ class Loader {
     if (ok) pkg_.articles.push_back(std::move(article));
   }
 
-  std::string dir_;
   LoadOptions options_;
-  BotPackage pkg_;
-  std::vector<std::string> errors_;
-  bool languages_known_ = false;  // bot.yaml's languages were read
   YAML::Node human_only_;
   std::map<std::string, SourceLocation> intent_names_, entity_names_, faq_ids_;
   std::map<std::string, std::string> example_owner_;   // DuplicateKey → intent
@@ -883,6 +704,27 @@ const IntentDefinition* BotPackage::FindIntent(std::string_view name) const {
 const FaqDefinition* BotPackage::FindFaq(std::string_view id) const {
   for (const auto& f : faq) {
     if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+const FlowDefinition* BotPackage::FindFlow(std::string_view name) const {
+  for (const auto& f : flows) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+const ActionDefinition* BotPackage::FindAction(std::string_view name) const {
+  for (const auto& a : actions) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const FlowDefinition* BotPackage::FlowFor(std::string_view intent) const {
+  for (const auto& f : flows) {
+    if (std::find(f.triggers.begin(), f.triggers.end(), intent) != f.triggers.end()) return &f;
   }
   return nullptr;
 }

@@ -92,6 +92,95 @@ struct ArticleDefinition {
   SourceLocation where;  // line 1 of the file
 };
 
+// ---- responses/, flows/, integrations.yaml ---------------------------------
+
+// What the bot says: variants per language, and per persona tone. A reply
+// picks the variants of the bot's tone (else the default ones) in the
+// customer's language, then one of them. Texts are templates: `{{slot}}` is
+// replaced by the slot's value (see docs/bot-package.md, "Templates").
+struct ResponseDefinition {
+  std::string name;  // responses/: its key; inline texts: empty
+  std::map<std::string, std::vector<std::string>> variants;  // language → variants
+  // tone ("warm", "formal", "brief") → language → variants
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> by_tone;
+  SourceLocation where;
+  bool empty() const { return variants.empty() && by_tone.empty(); }
+};
+
+// A condition of a `branch` step: `status == 'shipped'`, `returnable`,
+// `not address_changeable`, `amount >= 100 and region != 'abroad'`,
+// `status in ['paid', 'packed']`.
+struct Condition {
+  enum class Op { kTruthy, kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNot, kAnd, kOr };
+  Op op = Op::kTruthy;
+  std::string slot;                  // kTruthy and comparisons: the slot (a.b for a field)
+  std::vector<std::string> literal;  // comparisons: one value; kIn: the list
+  bool numeric = false;              // the literal was a number: compare as numbers
+  std::vector<Condition> operands;   // kNot: one; kAnd, kOr: two or more
+};
+
+struct FlowStep {
+  enum class Kind { kAsk, kSay, kCall, kBranch, kSet, kHandoff, kEnd };
+  // Step targets besides step indices: -1 the default (see each field),
+  // kEnd ends the flow, kHandoff hands the conversation to a person.
+  static constexpr int kEnd = -2;
+  static constexpr int kHandoff = -3;
+  Kind kind = Kind::kSay;
+  std::string id;  // optional label, the target of goto / branch / on_error
+  int next = -1;   // index of the step after this one (-1: the following step)
+  SourceLocation where;
+
+  // ask: fills `slot` with an entity of type `entity` (a package entity, a
+  // built-in type, `text`, `yes_no` or `attachment`).
+  std::string slot;
+  std::string entity;
+  ResponseDefinition prompt;    // ask; also say (the text), handoff (optional)
+  ResponseDefinition reprompt;  // ask: after an answer that does not fit (default: prompt)
+  int max_attempts = 3;
+  int on_fail = -1;       // ask: after max_attempts misses (-1: hand off to a person)
+  bool optional = false;  // ask: "no" / "skip" leaves the slot empty and goes on
+  bool reuse = true;      // ask: a slot already filled in the conversation is not asked again
+  std::vector<std::string> choices;  // ask: the values allowed (empty: any)
+
+  // call: an action of integrations.yaml.
+  std::string action;
+  int on_error = -1;             // a failed call (error status, no answer): -1 hands off
+  int on_timeout = -1;           // the call timed out: -1 as on_error
+  std::map<int, int> on_status;  // HTTP status → step
+
+  // branch: the first case whose condition holds; else `otherwise`.
+  std::vector<std::pair<Condition, int>> cases;
+  int otherwise = -1;  // -1: the following step
+
+  // set: slot → template (a value of another slot, a literal)
+  std::vector<std::pair<std::string, std::string>> assignments;
+
+  // handoff: why (for the agent and the analytics)
+  std::string reason;
+};
+
+// A multi-turn task, started by one of its trigger intents.
+struct FlowDefinition {
+  std::string name;
+  std::string description;
+  std::vector<std::string> triggers;  // intents
+  std::vector<FlowStep> steps;
+  SourceLocation where;
+};
+
+// An HTTP action into the business's systems.
+struct ActionDefinition {
+  std::string name;
+  std::string method = "GET";
+  std::string url;  // template, relative to integrations.yaml's base_url unless absolute
+  std::vector<std::pair<std::string, std::string>> headers;  // name → template
+  std::string body;  // JSON template ({{slot}} inside strings is JSON-escaped); empty: none
+  int64_t timeout_ms = 3000;
+  // slot → path into the JSON response: `status`, `items[0].name`, `items[*].name`
+  std::vector<std::pair<std::string, std::string>> save;
+  SourceLocation where;
+};
+
 // How Load validates.
 struct LoadOptions {
   // When given, Chinese lookup synonyms are checked for their 繁體 forms
@@ -120,6 +209,13 @@ struct BotPackage {
   std::vector<FaqDefinition> faq;
   std::vector<ArticleDefinition> articles;
 
+  // responses/*.yaml: named responses (also the built-in ones a package
+  // overrides: clarify, cancelled, handoff, resume, empathy_anger, ...).
+  std::map<std::string, ResponseDefinition> responses;
+  std::vector<FlowDefinition> flows;
+  std::string base_url;  // integrations.yaml
+  std::vector<ActionDefinition> actions;
+
   // Reads and validates the package in `dir`.
   // Errors: kNotFound when `dir` or its bot.yaml does not exist;
   // kInvalidArgument with one `file:line: what is wrong` line per problem
@@ -132,6 +228,10 @@ struct BotPackage {
   // The intent or FAQ entry named so, or nullptr.
   const IntentDefinition* FindIntent(std::string_view name) const;
   const FaqDefinition* FindFaq(std::string_view id) const;
+  const FlowDefinition* FindFlow(std::string_view name) const;
+  const ActionDefinition* FindAction(std::string_view name) const;
+  // The flow that `intent` starts, or nullptr.
+  const FlowDefinition* FlowFor(std::string_view intent) const;
   // Whether the package has examples of the reserved out_of_scope intent.
   bool has_out_of_scope() const { return FindIntent(kOutOfScopeIntent) != nullptr; }
 
