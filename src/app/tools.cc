@@ -16,6 +16,9 @@ std::span<const Tool> Tools() {
        "Evaluate a bot package on labelled messages: accuracy, out-of-scope recall, per script "
        "(JSON)",
        RunEvalBot},
+      {"demo-orders",
+       "Serve the demo shop's order system over HTTP (orders, returns, addresses, invoices)",
+       RunDemoOrders},
   };
   return kTools;
 }

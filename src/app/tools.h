@@ -23,5 +23,6 @@ int RunEvalIntents(int argc, char** argv);
 int RunEvalFaq(int argc, char** argv);
 int RunEvalEmotion(int argc, char** argv);
 int RunEvalBot(int argc, char** argv);  // tool_eval_bot.cc: `kefu eval --bot DIR`
+int RunDemoOrders(int argc, char** argv);  // tool_demo_orders.cc: `kefu demo-orders`
 
 }  // namespace kefu::app
