@@ -129,6 +129,34 @@ TEST(EvalBotTest, RefusesBrokenPackagesAndLabels) {
   fs::remove_all(dir);
 }
 
+TEST(EvalBotTest, TuneDumpsEveryHeldOutExampleOfTheFoldAsked) {
+  fs::path dir = WritePackage();
+  fs::path dump = dir / "dump.jsonl";
+  std::string out, err;
+  ASSERT_EQ(RunTool({"--bot", dir.string(), "--tune", "--fold", "0", "--dump", dump.string()}, &out,
+                    &err),
+            0)
+      << err;
+  auto best = nlohmann::json::parse(out);
+  std::ifstream in(dump);
+  std::string line;
+  int lines = 0;
+  bool saw_first_example = false;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    ++lines;
+    EXPECT_FALSE(j["label"].get<std::string>().empty());
+    EXPECT_TRUE(j["ranked"].is_array());
+    EXPECT_TRUE(j["kb"].is_array());
+    // Fold 0 holds out the first example of every intent and language.
+    saw_first_example |= j["text"] == "我的订单到哪了";
+  }
+  EXPECT_EQ(lines, best["held_out"].get<int>());
+  EXPECT_TRUE(saw_first_example);
+  EXPECT_EQ(RunTool({"--bot", dir.string(), "--tune", "--fold", "5"}), 2);
+  fs::remove_all(dir);
+}
+
 TEST(EvalBotTest, BadOptionsExitTwo) {
   EXPECT_EQ(RunTool({}), 2);  // --bot missing
   EXPECT_EQ(RunTool({"--bot", "x", "--intent-threshold", "1.5"}), 2);

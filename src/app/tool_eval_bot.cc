@@ -148,15 +148,16 @@ Result<std::vector<Row>> ReadRows(const std::string& path, const dialog::BotPack
 
 // The package without every fifth example of each intent and language and
 // every fifth question of each FAQ entry and language (at least one
-// question stays), and the examples left out, labelled.
-std::pair<dialog::BotPackage, std::vector<Row>> HoldOut(const dialog::BotPackage& pkg) {
+// question stays), and the examples left out, labelled. `fold` (0..4) is
+// which fifth: the examples at positions i with i % 5 == fold.
+std::pair<dialog::BotPackage, std::vector<Row>> HoldOut(const dialog::BotPackage& pkg, int fold) {
   dialog::BotPackage train = pkg;
   std::vector<Row> held;
   for (auto& intent : train.intents) {
     for (auto& [lang, texts] : intent.examples) {
       std::vector<std::string> kept;
       for (size_t i = 0; i < texts.size(); ++i) {
-        if (i % 5 == 4) {
+        if (static_cast<int>(i % 5) == fold) {
           held.push_back({texts[i], intent.name});
         } else {
           kept.push_back(texts[i]);
@@ -169,7 +170,7 @@ std::pair<dialog::BotPackage, std::vector<Row>> HoldOut(const dialog::BotPackage
     for (auto& [lang, qs] : f.questions) {
       std::vector<std::string> kept;
       for (size_t i = 0; i < qs.size(); ++i) {
-        if (i % 5 == 4 || (i == 1 && qs.size() <= 4)) {
+        if (qs.size() <= 4 ? i == 1 : static_cast<int>(i % 5) == fold) {
           held.push_back({qs[i], dialog::FaqLabel(f.id)});
         } else {
           kept.push_back(qs[i]);
@@ -181,9 +182,25 @@ std::pair<dialog::BotPackage, std::vector<Row>> HoldOut(const dialog::BotPackage
   return {std::move(train), std::move(held)};
 }
 
+// One JSON line per held-out example: its label, the classifier's ranking
+// and the knowledge base's FAQ hits, to study other ways of scoring offline.
+void Dump(std::FILE* out, const Row& row, const dialog::Understood& x) {
+  nlohmann::ordered_json j;
+  j["text"] = row.text;
+  j["label"] = row.label;
+  nlohmann::ordered_json ranked = nlohmann::json::array(), hits = nlohmann::json::array();
+  for (const auto& r : x.ranked) ranked.push_back({r.label, Round(r.confidence)});
+  for (const auto& h : x.kb_hits) {
+    if (h.kind == kb::HitKind::kFaq) hits.push_back({h.id, Round(h.probability)});
+  }
+  j["ranked"] = ranked;
+  j["kb"] = hits;
+  std::fprintf(out, "%s\n", j.dump().c_str());
+}
+
 int Tune(const dialog::BotPackage& pkg, const dialog::UnderstandingOptions& base, double oos_share,
-         int misses) {
-  auto [train, held] = HoldOut(pkg);
+         int misses, int fold, const std::string& dump_path) {
+  auto [train, held] = HoldOut(pkg, fold);
   auto u = dialog::Understanding::Build(train, base);
   if (!u.ok()) {
     std::fprintf(stderr, "kefu eval: %s\n", u.status().message().c_str());
@@ -196,6 +213,15 @@ int Tune(const dialog::BotPackage& pkg, const dialog::UnderstandingOptions& base
   for (const auto& r : held) {
     understood.push_back((*u)->Understand(r.text, "", now));
     scripts.push_back(ScriptOf(analyzer, r.text));
+  }
+  if (!dump_path.empty()) {
+    std::FILE* out = std::fopen(dump_path.c_str(), "w");
+    if (!out) {
+      std::fprintf(stderr, "kefu eval: cannot write %s\n", dump_path.c_str());
+      return 1;
+    }
+    for (size_t i = 0; i < held.size(); ++i) Dump(out, held[i], understood[i]);
+    std::fclose(out);
   }
   // How often the best candidate is the label, whatever the thresholds.
   int top_right = 0, in_scope = 0;
@@ -287,6 +313,14 @@ int RunEvalBot(int argc, char** argv) {
                  "with --tune: the share of out-of-scope messages the thresholds are tuned for")
       ->capture_default_str();
   app.add_option("--seed", options.seed)->capture_default_str();
+  int fold = 4;
+  std::string dump;
+  app.add_option("--fold", fold, "with --tune: which fifth of the examples is held out (0-4)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4));
+  app.add_option("--dump", dump,
+                 "with --tune: write each held-out example's ranking and knowledge-base hits "
+                 "to this file (JSON lines)");
   bool no_faq_classes = false;
   app.add_flag("--no-faq-classes", no_faq_classes,
                "match FAQ entries with the knowledge base alone (no faq:<id> classes)");
@@ -318,7 +352,7 @@ int RunEvalBot(int argc, char** argv) {
   load.analyzer = options.analyzer.get();
   auto pkg = dialog::BotPackage::Load(dir, load);
   if (!pkg.ok()) return fail(pkg.status());
-  if (tune) return Tune(*pkg, options, oos_share, misses);
+  if (tune) return Tune(*pkg, options, oos_share, misses, fold, dump);
 
   auto rows = ReadRows(data, *pkg);
   if (!rows.ok()) return fail(rows.status());
