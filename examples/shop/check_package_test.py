@@ -59,7 +59,7 @@ PACKAGE_CASES = [
      "greeting: no 'en' text"),
     ("tone out of the list", replace("bot.yaml", "tone: warm", "tone: grumpy"), "persona.tone"),
     ("human-only intent that does not exist",
-     replace("bot.yaml", "human_only_intents: [human_agent,", "human_only_intents: [no_such,"),
+     replace("bot.yaml", "human_only_intents: [human_agent]", "human_only_intents: [no_such]"),
      "no intent no_such"),
     ("unquoted no becomes a boolean", replace("intents/conversation.yaml", '      - "no"\n', "      - no\n"),
      "non-text items"),

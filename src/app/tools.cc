@@ -12,6 +12,9 @@ std::span<const Tool> Tools() {
       {"eval-emotion",
        "Score emotions of a labelled CSV: accuracy, macro-F1, recall per label (JSON)",
        RunEvalEmotion},
+      {"chat",
+       "Talk to a bot package in the terminal and see what it understood, turn by turn",
+       RunChat},
       {"eval",
        "Evaluate a bot package on labelled messages: accuracy, out-of-scope recall, per script "
        "(JSON)",

@@ -23,6 +23,7 @@ int RunEvalIntents(int argc, char** argv);
 int RunEvalFaq(int argc, char** argv);
 int RunEvalEmotion(int argc, char** argv);
 int RunEvalBot(int argc, char** argv);  // tool_eval_bot.cc: `kefu eval --bot DIR`
+int RunChat(int argc, char** argv);     // tool_chat.cc: `kefu chat --bot DIR`
 int RunDemoOrders(int argc, char** argv);  // tool_demo_orders.cc: `kefu demo-orders`
 
 }  // namespace kefu::app

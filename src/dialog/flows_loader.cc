@@ -34,8 +34,9 @@ const std::set<std::string>& AskTypes() {
 
 // Slots every template may use without a step filling them.
 const std::set<std::string>& BuiltInSlots() {
-  static const std::set<std::string> slots = {"bot_name", "option1", "option2", "flow",
-                                              "handoff_reason"};
+  static const std::set<std::string> slots = {"bot_name", "option1",       "option2",
+                                              "flow",     "last_status",   "intent",
+                                              "message",  "handoff_reason"};
   return slots;
 }
 
@@ -538,6 +539,8 @@ class DialogueLoader {
     static const char* kKinds[] = {"ask", "say", "call", "branch", "set", "handoff", "end"};
     std::string kind;
     for (const char* k : kKinds) {
+      // A handoff step may say something first: `say` is then its text.
+      if (std::string_view(k) == "say" && s["handoff"].IsDefined()) continue;
       if (s[k].IsDefined()) {
         if (!kind.empty()) {
           r_.Error(file, s,
@@ -821,7 +824,7 @@ class DialogueLoader {
       r_.Error(u.file, u.line,
                u.where + ": `" + root +
                    "` is no slot: no ask, set or action save fills it (built in: bot_name, "
-                   "option1, option2, flow, handoff_reason)");
+                   "option1, option2, flow, handoff_reason, last_status, intent, message)");
     }
   }
 

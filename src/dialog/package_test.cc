@@ -31,11 +31,11 @@ TEST(BotPackage, LoadsTheShop) {
   EXPECT_EQ(pkg->handoff.fallback_streak, 2);
   EXPECT_DOUBLE_EQ(pkg->handoff.anger_threshold, 0.8);
   EXPECT_EQ(pkg->handoff.human_only_intents,
-            (std::vector<std::string>{"human_agent", "logistics_complaint"}));
+            (std::vector<std::string>{"human_agent"}));
   ASSERT_TRUE(pkg->has_out_of_scope());
   EXPECT_EQ(pkg->intents.size(), 29u);  // 28 intents and out_of_scope
   EXPECT_EQ(pkg->faq.size(), 83u);
-  EXPECT_EQ(pkg->entities.size(), 9u);
+  EXPECT_EQ(pkg->entities.size(), 10u);
   EXPECT_EQ(pkg->articles.size(), 6u);
   int locked = 0;
   for (const auto& f : pkg->faq) locked += f.locked;
@@ -57,7 +57,21 @@ TEST(BotPackage, LoadsTheShop) {
   EXPECT_EQ(entities.order_number_pattern, "SO\\d{11}");
   EXPECT_EQ(entities.default_time_zone, "Asia/Shanghai");
   EXPECT_EQ(entities.lookups.size(), 7u);
-  EXPECT_EQ(entities.patterns.size(), 1u);  // shoe_size; order_number replaces the built-in
+  EXPECT_EQ(entities.patterns.size(), 2u);  // shoe_size, tax_id; order_number replaces the built-in
+
+  // flows/, responses/, integrations.yaml
+  EXPECT_EQ(pkg->flows.size(), 5u);
+  const FlowDefinition* status = pkg->FlowFor("urge_shipping");
+  ASSERT_NE(status, nullptr);
+  EXPECT_EQ(status->name, "order_status");
+  EXPECT_EQ(status->steps.front().kind, FlowStep::Kind::kAsk);
+  EXPECT_EQ(status->steps.front().entity, "order_number");
+  EXPECT_EQ(pkg->base_url, "http://127.0.0.1:8091");
+  const ActionDefinition* get = pkg->FindAction("get_order");
+  ASSERT_NE(get, nullptr);
+  EXPECT_EQ(get->url, "/api/orders/{{order_no}}");
+  EXPECT_TRUE(pkg->responses.count("order_on_the_way"));
+  EXPECT_TRUE(pkg->responses.at("order_on_the_way").by_tone.count("formal"));
 
   auto faq = pkg->FaqEntries();
   ASSERT_EQ(faq.size(), 83u);

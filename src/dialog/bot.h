@@ -1,0 +1,149 @@
+// The bot: one customer turn in, the bot's replies and the conversation's
+// next dialogue state out. Built from a bot package; runs the policy of
+// DESIGN.md ("The bot") over Understanding (understanding.h):
+//
+//   0. strong anger, an intent marked human-only, or the customer asking for
+//      a person: hand off (say so, emit the handoff);
+//   1. a flow waiting for a slot takes the message: the slot is filled, or a
+//      cancel stops the flow, or a digression (an FAQ question, another
+//      task, small talk) is answered and the flow asks again, or the answer
+//      is asked for again (after max_attempts: the step's on_fail);
+//   2. a confident intent starts its flow or answers with its response;
+//   3. a confident FAQ entry answers (a locked one word for word);
+//   5. two close candidates: "did you mean A or B?" (a reply "the first" /
+//      "第二个" picks one);
+//   6. the fallback, and after handoff.fallback_streak of them, a handoff.
+// Replies come in the customer's language and script (a 繁體 customer gets
+// 繁體), in the persona's tone, with an empathetic opening when the customer
+// is upset (tones warm and formal).
+//
+// Flows run their steps until they wait for an answer or end; a `call` step
+// sends its HTTP request through the HttpClient and the turn continues when
+// the answer (or the timeout) comes.
+//
+// The dialogue state is a plain value the caller keeps per conversation
+// (as JSON with the bot's last reply of a turn, so it survives a restart).
+//
+// Thread-safety: Build is CPU-heavy (it trains). After it, Respond and
+// Greeting are const and may run from any number of threads at once, for
+// different conversations; one conversation's turns must be given one at a
+// time (the next after the previous `done`).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/http_client.h"
+#include "core/json.h"
+#include "core/status.h"
+#include "dialog/package.h"
+#include "dialog/responses.h"
+#include "dialog/understanding.h"
+#include "text/text.h"
+
+namespace kefu::dialog {
+
+// One conversation's dialogue state.
+struct DialogState {
+  std::string language;  // the reply language; empty: not known yet (the package default)
+  text::Variant variant = text::Variant::kSimplified;  // Chinese replies' script
+  Json slots = Json::object();                         // slot → value, kept across flows
+
+  struct Frame {
+    std::string flow;
+    int step = 0;      // the step it is at (an ask: waiting for its answer)
+    int attempts = 0;  // misses at that ask step
+  };
+  std::vector<Frame> stack;  // flows in progress, the one being served last
+  int fallback_streak = 0;
+  std::vector<Candidate> clarify;  // the options of the last clarifying question
+  bool handed_off = false;         // a handoff was emitted in this conversation
+  int64_t turns = 0;               // customer turns answered
+
+  Json ToJson() const;
+  // The inverse of ToJson; anything malformed reads as a fresh state.
+  static DialogState FromJson(const Json& j);
+};
+
+// One customer message.
+struct BotMessage {
+  std::string text;
+  std::vector<std::string> attachments;  // upload ids
+  int64_t now_millis = 0;                // relative dates resolve against it
+};
+
+struct TurnResult {
+  std::vector<std::string> replies;  // in order; may be empty
+  DialogState state;                 // the conversation's next state
+  // What the bot understood and did, stored with every reply:
+  // {"language","script","intent","confidence","policy","flow","step",
+  //  "entities":[{"name","value","text"}],"emotion":{"label","intensity"},
+  //  "out_of_scope","reason","candidates":[{"name","score"}]}
+  Json annotations = Json::object();
+  // Non-empty: the bot hands the conversation to a person, for this reason
+  // ("customer_asked", "anger", "fallback_streak", "human_only:<intent>",
+  // "ask_failed:<flow>", "action_failed:<action>", or a flow's own reason).
+  std::string handoff_reason;
+};
+
+using TurnCallback = std::function<void(TurnResult)>;
+
+struct BotOptions {
+  UnderstandingOptions understanding;
+  // For flows' call steps; not owned, must outlive the bot. Null: every
+  // call fails at once (its on_error branch).
+  HttpClient* http = nullptr;
+  // Replaces integrations.yaml's base_url (a deployment's address of the
+  // business's systems; tests point it at their own server).
+  std::string base_url;
+  // Values of {{secret.NAME}} in integrations.yaml (never in the package).
+  std::map<std::string, std::string> secrets;
+  // Replaces persona.tone: "warm", "formal", "brief" (empty: the package's).
+  std::string tone;
+  // How a 繁體 customer's replies are written (kTraditional, kHongKong, kTaiwan).
+  text::Variant traditional = text::Variant::kTraditional;
+  // The intent names the policy gives a meaning to.
+  std::string cancel_intent = "cancel";
+  std::string affirm_intent = "affirm";
+  std::string deny_intent = "deny";
+  std::string human_intent = "human_agent";
+  // Emotion intensity from which replies open with an empathetic sentence.
+  double empathy_threshold = 0.5;
+};
+
+class Bot {
+ public:
+  // Errors: those of Understanding::Build and Responses::Build;
+  // kInvalidArgument for a package whose flows call actions without an
+  // address (no base_url) or for options out of range.
+  static Result<std::unique_ptr<Bot>> Build(const BotPackage& package, BotOptions options = {});
+
+  // The first message of a conversation, in `language` (empty: the default).
+  std::string Greeting(std::string_view language, text::Variant variant) const;
+
+  // Answers one customer message of a conversation in `state`. `done` is
+  // called exactly once: before Respond returns when no HTTP call is
+  // needed, else on the HttpClient's thread. Never fails: any input gives
+  // replies (at worst the fallback).
+  void Respond(DialogState state, BotMessage message, TurnCallback done) const;
+
+  const BotPackage& package() const { return package_; }
+  const Understanding& understanding() const { return *understanding_; }
+  const Responses& responses() const { return responses_; }
+  const BotOptions& options() const { return options_; }
+
+ private:
+  friend class TurnRun;
+  Bot() = default;
+
+  BotPackage package_;
+  BotOptions options_;
+  std::unique_ptr<Understanding> understanding_;
+  Responses responses_;
+};
+
+}  // namespace kefu::dialog
