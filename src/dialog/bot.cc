@@ -555,7 +555,12 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     if (names.ok() && names->size() == 1 && trimmed.rfind("{{", 0) == 0 && trimmed.size() >= 4 &&
         trimmed.compare(trimmed.size() - 2, 2, "}}") == 0 &&
         trimmed.find("{{", 2) == std::string::npos) {
-      slots[slot] = LookupPath(slots, names->front());
+      Json v = LookupPath(Slots(), names->front());
+      if (v.is_null()) {
+        slots.erase(slot);
+      } else {
+        slots[slot] = std::move(v);
+      }
       return;
     }
     slots[slot] = RenderTemplate(value, Slots(), lang_);
