@@ -76,8 +76,8 @@ struct UnderstandingOptions {
   // Step 3, articles: a passage answers when no intent or FAQ entry
   // qualified and its calibrated probability is at least article_threshold.
   // Off by default: the knowledge base gives article passages probabilities
-  // near 1 for messages they do not answer ("ok I'm off, take care" → the
-  // shipping guide), so they would answer greetings and out-of-scope chat.
+  // near 1 for messages they do not answer (a goodbye → the shipping
+  // guide), so they would answer greetings and out-of-scope chat.
   bool answer_from_articles = false;
   double article_threshold = 0.9;
   // Step 5: the two best candidates are both at least `clarify_floor` and
