@@ -292,7 +292,6 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     if (allow_empathy && !empathy_.empty() && result_.replies.empty()) {
       text = JoinSentences(empathy_, text, lang_);
     }
-    empathy_used_ |= allow_empathy;
     result_.replies.push_back(std::move(text));
   }
   void Say(const ResponseDefinition& r) {
@@ -713,9 +712,8 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     view["secret"] = std::move(secrets);
     HttpRequest req;
     req.method = action->method;
-    bool absolute = action->url.rfind("http://", 0) == 0 || action->url.rfind("https://", 0) == 0;
-    std::string base = bot_.options_.base_url.empty() ? pkg_.base_url : bot_.options_.base_url;
-    req.url = (absolute ? "" : base) + RenderTemplate(action->url, view, lang_, Escape::kUrl);
+    req.url = (action->has_absolute_url() ? "" : bot_.options_.base_url) +
+              RenderTemplate(action->url, view, lang_, Escape::kUrl);
     for (const auto& [name, value] : action->headers) {
       req.headers.emplace_back(name, RenderTemplate(value, view, lang_));
     }
@@ -750,8 +748,7 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
       outcome.push_back(
           {{"action", step.action}, {"error", std::string(CodeName(r.status().code()))}});
       int target = r.status().code() == Code::kDeadlineExceeded ? step.on_timeout : step.on_error;
-      Jump(target == -1 ? FlowStep::kHandoff : target, index, failed, "action_failed");
-      return Run();
+      return Failed(target, index, failed);
     }
     st.slots["last_status"] = r->status;
     outcome.push_back({{"action", step.action}, {"status", r->status}});
@@ -761,17 +758,16 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
       Jump(routed->second, index, failed, "action_failed");
       return Run();
     }
-    if (r->status < 200 || r->status > 299) {
-      Jump(step.on_error == -1 ? FlowStep::kHandoff : step.on_error, index, failed,
-           "action_failed");
-      return Run();
-    }
-    if (!SaveResponse(*action, r->body)) {
-      Jump(step.on_error == -1 ? FlowStep::kHandoff : step.on_error, index, failed,
-           "action_failed");
-      return Run();
+    if (r->status < 200 || r->status > 299 || !SaveResponse(*action, r->body)) {
+      return Failed(step.on_error, index, failed);
     }
     Jump(step.next, index, failed, "action_failed");
+    Run();
+  }
+
+  // A call that failed goes on at `target` (-1: hands off for `reason`).
+  void Failed(int target, int index, const std::string& reason) {
+    Jump(target == -1 ? FlowStep::kHandoff : target, index, reason, "action_failed");
     Run();
   }
 
@@ -818,9 +814,8 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
   Understood understood_;
   Decision decision_;
   std::string lang_;
-  std::string bare_;     // the message, bare (for yes / no and "the first")
-  std::string empathy_;  // the opening sentence for an upset customer
-  bool empathy_used_ = false;
+  std::string bare_;                  // the message, bare (for yes / no and "the first")
+  std::string empathy_;               // the opening sentence for an upset customer
   std::vector<std::string> options_;  // clarify: the candidates' labels
   std::string policy_;                // what answered, for the annotations
   bool resumed_ = false;              // a flow was interrupted and continues: say so once
@@ -834,14 +829,14 @@ Result<std::unique_ptr<Bot>> Bot::Build(const BotPackage& package, BotOptions op
   if (!(options.empathy_threshold >= 0 && options.empathy_threshold <= 1)) {
     return Status::InvalidArgument("bot options: empathy_threshold is in [0, 1]");
   }
-  std::string base = options.base_url.empty() ? package.base_url : options.base_url;
+  // From here on options.base_url is the address actions go to.
+  if (options.base_url.empty()) options.base_url = package.base_url;
+  while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
   for (const auto& a : package.actions) {
-    bool absolute = a.url.rfind("http://", 0) == 0 || a.url.rfind("https://", 0) == 0;
-    if (!absolute && base.empty()) {
+    if (!a.has_absolute_url() && options.base_url.empty()) {
       return Status::InvalidArgument("action " + a.name + ": a relative url and no base_url");
     }
   }
-  while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
   auto responses = Responses::Build(package, options.tone);
   if (!responses.ok()) return responses.status();
   auto understanding = Understanding::Build(package, options.understanding);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "dialog/conditions.h"
 #include "dialog/package_reader.h"
 #include "dialog/templates.h"
@@ -148,8 +149,8 @@ class DialogueLoader {
         ok &= LanguageVariants(file, t, where + "." + tone, false, &out->by_tone[tone]);
       }
     }
-    // A map of tones alone is allowed when it has every tone... but the
-    // default texts are what other tones and missing languages fall back to.
+    // Tone texts alone are refused: the default texts are what other tones
+    // and missing languages fall back to.
     bool only_tones = false;
     if (n.IsMap() && has_tones) {
       only_tones = true;
@@ -271,35 +272,7 @@ class DialogueLoader {
   }
 
   static std::string QuoteJson(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-    }
-    return out + "\"";
+    return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 
   void LoadAction(const std::string& file, const YAML::Node& n) {
@@ -332,7 +305,7 @@ class DialogueLoader {
       a.method = m;
     }
     if (r_.StringField(file, n, "url", where + ": url", &a.url)) {
-      bool absolute = a.url.rfind("http://", 0) == 0 || a.url.rfind("https://", 0) == 0;
+      bool absolute = a.has_absolute_url();
       if (!absolute && a.url.front() != '/') {
         r_.Error(file, n["url"], where + ": url must start with / (after base_url) or http://");
         ok = false;
@@ -425,7 +398,6 @@ class DialogueLoader {
       }
       LoadFlow(file, *doc);
     }
-    // Slots: every step's slot is known before templates are checked.
   }
 
   void LoadFlow(const std::string& file, const YAML::Node& n) {

@@ -179,6 +179,10 @@ struct ActionDefinition {
   // slot → path into the JSON response: `status`, `items[0].name`, `items[*].name`
   std::vector<std::pair<std::string, std::string>> save;
   SourceLocation where;
+  // Whether `url` names its host (http://, https://) rather than a path under base_url.
+  bool has_absolute_url() const {
+    return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  }
 };
 
 // How Load validates.
