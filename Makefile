@@ -34,14 +34,17 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) --timeout 600
 
-# kefu on SQLite under ./var with the demo shop page at http://localhost:8080
+# kefu on SQLite under ./var: the demo shop's bot (examples/shop) answering on
+# the demo page at http://localhost:8080, its flows calling the demo order
+# service that runs inside the same process
 demo: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS) kefu
 	@mkdir -p var
 	@echo ""
 	@echo "  kefu demo: open http://localhost:8080  (Ctrl-C stops it)"
 	@echo ""
-	$(BUILD)/kefu serve --listen 0.0.0.0 --port 8080 --data-dir var --static-dir web/demo --demo
+	$(BUILD)/kefu serve --listen 0.0.0.0 --port 8080 --data-dir var --static-dir web/demo --demo \
+	  --bot examples/shop --demo-orders
 
 bench: deps $(BUILD)/build.ninja
 	scripts/bench $(BUILD)

@@ -2,7 +2,6 @@
 
 #include "dialog/package.h"
 #include "server/http_client.h"
-#include "text/text.h"
 
 namespace kefu::app {
 
@@ -10,23 +9,30 @@ BotRuntime::~BotRuntime() {
   if (orders) orders->Stop();
 }
 
+Result<std::shared_ptr<const dialog::Bot>> BotRuntime::BuildBot() const {
+  dialog::LoadOptions load;
+  load.analyzer = analyzer.get();
+  auto package = dialog::BotPackage::Load(options.bot_dir, load);
+  if (!package.ok()) return package.status();
+  dialog::BotOptions bo;
+  bo.understanding.analyzer = analyzer;
+  bo.http = http.get();
+  bo.tone = options.tone;
+  bo.base_url = base_url;
+  auto bot = dialog::Bot::Build(*package, std::move(bo));
+  if (!bot.ok()) return bot.status();
+  return std::shared_ptr<const dialog::Bot>(std::move(*bot));
+}
+
 Result<std::unique_ptr<BotRuntime>> StartBotRuntime(const BotRuntimeOptions& options,
                                                     boost::asio::any_io_executor ex) {
   auto analyzer = text::Analyzer::Create();
   if (!analyzer.ok()) return analyzer.status();
-  std::shared_ptr<const text::Analyzer> shared(std::move(*analyzer));
-  dialog::LoadOptions load;
-  load.analyzer = shared.get();
-  auto package = dialog::BotPackage::Load(options.bot_dir, load);
-  if (!package.ok()) return package.status();
-
   auto rt = std::make_unique<BotRuntime>();
+  rt->options = options;
+  rt->analyzer = std::shared_ptr<const text::Analyzer>(std::move(*analyzer));
+  rt->base_url = options.integrations_url;
   rt->http = server::MakeHttpClient(ex);
-  dialog::BotOptions bo;
-  bo.understanding.analyzer = shared;
-  bo.http = rt->http.get();
-  bo.tone = options.tone;
-  bo.base_url = options.integrations_url;
   if (options.demo_orders) {
     std::string data = options.demo_orders_data.empty() ? options.bot_dir + "/demo/orders.json"
                                                         : options.demo_orders_data;
@@ -37,9 +43,9 @@ Result<std::unique_ptr<BotRuntime>> StartBotRuntime(const BotRuntimeOptions& opt
     auto service = DemoOrderService::Start(ex, std::move(*book), so);
     if (!service.ok()) return service.status();
     rt->orders = std::move(*service);
-    if (bo.base_url.empty()) bo.base_url = "http://127.0.0.1:" + std::to_string(rt->orders->port());
+    if (rt->base_url.empty()) rt->base_url = "http://127.0.0.1:" + std::to_string(rt->orders->port());
   }
-  auto bot = dialog::Bot::Build(*package, std::move(bo));
+  auto bot = rt->BuildBot();
   if (!bot.ok()) return bot.status();
   rt->bot = std::move(*bot);
   return rt;

@@ -15,6 +15,7 @@
 #include "core/http_client.h"
 #include "core/status.h"
 #include "dialog/bot.h"
+#include "text/text.h"
 
 namespace kefu::app {
 
@@ -32,7 +33,16 @@ struct BotRuntimeOptions {
 struct BotRuntime {
   std::unique_ptr<HttpClient> http;
   std::unique_ptr<DemoOrderService> orders;  // when demo_orders
-  std::unique_ptr<dialog::Bot> bot;
+  std::shared_ptr<const dialog::Bot> bot;
+
+  // Loads and trains the package folder again, with the same options, HTTP
+  // client and actions' address (a reload). Does not touch `bot`.
+  // Errors: those of StartBotRuntime's package and bot.
+  Result<std::shared_ptr<const dialog::Bot>> BuildBot() const;
+
+  BotRuntimeOptions options;
+  std::shared_ptr<const text::Analyzer> analyzer;
+  std::string base_url;  // where the actions go (empty: the package's own)
   ~BotRuntime();
 };
 

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -116,11 +117,31 @@ int ParseCli(int argc, char** argv, Cli* cli) {
       ->envname("KEFU_BOOTSTRAP_TOKEN");
   serve
       ->add_option("--responder", o.responder,
-                   "Who answers customers: echo (until the bot), or none (messages wait "
-                   "for humans)")
+                   "Who answers customers: echo (load tests), none (messages wait for "
+                   "humans), or bot (set by --bot)")
       ->envname("KEFU_RESPONDER")
-      ->check(CLI::IsMember({"echo", "none"}))
+      ->check(CLI::IsMember({"echo", "none", "bot"}))
       ->capture_default_str();
+  serve
+      ->add_option("--bot", cli->bot.bot_dir,
+                   "Answer customers with the bot package in this folder (e.g. examples/shop); "
+                   "POST /api/v1/bot/reload loads it again")
+      ->envname("KEFU_BOT");
+  serve
+      ->add_option("--tone", cli->bot.tone,
+                   "The bot's tone instead of its persona's: warm, formal, brief")
+      ->envname("KEFU_TONE")
+      ->check(CLI::IsMember({"warm", "formal", "brief"}));
+  serve
+      ->add_option("--integrations-url", cli->bot.integrations_url,
+                   "Where the bot's flows send their HTTP actions, instead of the package's "
+                   "integrations.yaml base_url")
+      ->envname("KEFU_INTEGRATIONS_URL");
+  serve
+      ->add_flag("--demo-orders", cli->bot.demo_orders,
+                 "Also run the demo order service (the package's demo/orders.json) on "
+                 "127.0.0.1 and send the bot's actions there")
+      ->envname("KEFU_DEMO_ORDERS");
   serve
       ->add_option("--responder-delay-ms", o.responder_delay_ms,
                    "Delay every answer by this many ms (testing recovery)")
@@ -156,6 +177,14 @@ int ParseCli(int argc, char** argv, Cli* cli) {
   }
   for (const char* name : {"serve", "backup", "version"}) {
     if (app.got_subcommand(name)) cli->command = name;
+  }
+  if (!cli->bot.bot_dir.empty()) {
+    if (OnCommandLine(*serve->get_option("--responder"), std::vector<std::string>(argv + 1, argv + argc)) &&
+        o.responder != "bot") {
+      std::fprintf(stderr, "--bot and --responder %s: choose one\n", o.responder.c_str());
+      return 2;
+    }
+    o.responder = "bot";
   }
   return -1;
 }

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "app/bot_runtime.h"
 #include "server/server.h"
 
 namespace kefu::app {
@@ -12,6 +13,7 @@ namespace kefu::app {
 struct Cli {
   std::string command;  // "serve", "backup", "version"
   server::ServerOptions serve;
+  BotRuntimeOptions bot;  // serve --bot DIR: the bot answers
   std::string backup_file;
   std::string log_level = "info";
   bool log_json = false;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "app/bot_responder.h"
 #include "app/config.h"
 #include "app/tools.h"
 #include "core/log.h"
@@ -52,5 +53,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cli.command == "backup") return Backup(cli);
+  if (cli.serve.responder == "bot") {
+    if (cli.bot.bot_dir.empty()) {
+      std::fprintf(stderr, "kefu serve: --responder bot needs --bot DIR\n");
+      return 2;
+    }
+    cli.serve.make_responder = [&cli](const kefu::server::ResponderEnv& env) {
+      return kefu::app::MakeBotResponder(cli.bot, env.io, env.store, env.executor);
+    };
+  }
   return kefu::server::RunServer(cli.serve);
 }

@@ -200,11 +200,16 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
       auto open_conversation = [&](auto cb) {
         ctx_.conversations->OpenConversation(tenant->id, contact->id, "widget", language, cb);
       };
-      conv = co_await AwaitResult<store::Conversation>(std::move(open_conversation));
-      if (!conv.ok()) {
-        SendError(conv.status(), "");
+      auto opened =
+          co_await AwaitResult<conversation::OpenedConversation>(std::move(open_conversation));
+      if (!opened.ok()) {
+        SendError(opened.status(), "");
         co_return;
       }
+      // A conversation this hello created is all new to the customer: its
+      // first messages (the bot's greeting) are delivered after the welcome.
+      if (opened->created) after_seq = 0;
+      conv = std::move(opened->conversation);
     }
 
     tenant_id_ = tenant->id;
@@ -329,7 +334,15 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
   // ---- events from the bus ----
 
   void OnEvent(const bus::Event& e) {
-    if (closing_ || !e.message || e.type != bus::kMessageCreated) return;
+    if (closing_) return;
+    if (e.type == bus::kConversationStatusChanged) {
+      // From now on the customer's messages wait for a person (or, back to
+      // "bot", are answered again).
+      status_ = e.value;
+      Send(Json{{"type", "status"}, {"conversation", conversation_id_}, {"status", e.value}});
+      return;
+    }
+    if (!e.message || e.type != bus::kMessageCreated) return;
     int64_t seq = e.message->seq;
     if (seq <= delivered_upto_) return;
     if (seq > delivered_upto_ + 1) CatchUp(seq - 1);  // should not happen; be safe

@@ -33,6 +33,12 @@ void ConversationService::Publish(const store::NewMessage& m, const store::Appen
                              std::make_shared<store::Message>(StoredMessage(m, r)), "", origin});
 }
 
+void ConversationService::PublishStatus(const store::NewMessage& m) {
+  if (!m.set_status) return;
+  d_.bus->Publish(bus::Event{bus::kConversationStatusChanged, m.tenant_id, m.conversation_id,
+                             nullptr, *m.set_status, 0});
+}
+
 void ConversationService::Receive(Inbound in, store::Callback<store::AppendResult> done) {
   auto started = std::chrono::steady_clock::now();
   store::NewMessage m;
@@ -120,6 +126,8 @@ void ConversationService::StoreReplies(const store::Message& question,
     m.sender = store::Sender::kBot;
     m.text = std::move(replies[i].text);
     m.payload_json = std::move(replies[i].payload_json);
+    m.set_status = std::move(replies[i].set_status);
+    m.events = std::move(replies[i].events);
     m.created_at = d_.clock->NowMillis();
     // Answering the same question again (a retry, or after a crash) stores
     // nothing twice: the store refuses a reply that is not due.
@@ -127,7 +135,33 @@ void ConversationService::StoreReplies(const store::Message& question,
                                             i + 1 == replies.size()};
     chain->push_back(std::move(m));
   }
-  StoreReply(std::move(chain), 0, 0);
+  // One turn's replies after the previous turn's, never interleaved: a turn
+  // waits until the one before it has handed its last reply to the store,
+  // whose queue keeps that order (a turn of one reply waits for nothing).
+  bool first;
+  {
+    std::lock_guard lock(chains_mu_);
+    auto& queue = chains_[question.conversation_id];
+    queue.push_back(chain);
+    first = queue.size() == 1;
+  }
+  if (first) StoreReply(std::move(chain), 0, 0);
+}
+
+void ConversationService::NextTurn(int64_t conversation_id) {
+  std::shared_ptr<std::vector<store::NewMessage>> next;
+  {
+    std::lock_guard lock(chains_mu_);
+    auto it = chains_.find(conversation_id);
+    if (it == chains_.end()) return;
+    it->second.pop_front();
+    if (it->second.empty()) {
+      chains_.erase(it);
+    } else {
+      next = it->second.front();
+    }
+  }
+  if (next) StoreReply(std::move(next), 0, 0);
 }
 
 // Replies of one turn are stored one after the other, in order. A reply the
@@ -136,6 +170,8 @@ void ConversationService::StoreReplies(const store::Message& question,
 void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessage>> chain,
                                      size_t i, int attempt) {
   store::NewMessage m = (*chain)[i];
+  const int64_t conversation_id = m.conversation_id;
+  const bool last = i + 1 == chain->size();
   d_.store->AppendMessage(std::move(m), [this, chain, i, attempt](Result<store::AppendResult> r) {
     const store::NewMessage& sent = (*chain)[i];
     const Code code = r.status().code();
@@ -149,6 +185,7 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
                                  if (stored) {
                                    d_.metrics->messages_out.Inc();
                                    Publish((*chain)[i], *stored, 0);
+                                   PublishStatus((*chain)[i]);
                                  }
                                  if (i + 1 < chain->size()) {
                                    StoreReply(chain, i + 1, 0);
@@ -161,6 +198,8 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
     if (code != Code::kBusy && code != Code::kIoError) {
       spdlog::warn("conv={} reply dropped: {}", sent.conversation_id, r.status().ToString());
       replies_in_flight_.fetch_sub(1);
+      // The rest of this turn is given up: the next turn may go.
+      if (i + 1 < chain->size()) NextTurn(sent.conversation_id);
       return;
     }
     const int64_t delay = std::min<int64_t>(int64_t{50} << std::min(attempt, 6), 2000);
@@ -170,18 +209,63 @@ void ConversationService::StoreReply(std::shared_ptr<std::vector<store::NewMessa
     }
     d_.executor->PostAfter(delay, [this, chain, i, attempt] { StoreReply(chain, i, attempt + 1); });
   });
+  // The turn's last reply is queued behind the others: the next turn's may
+  // follow it (a retry is not a new turn).
+  if (last && attempt == 0) NextTurn(conversation_id);
 }
 
 void ConversationService::OpenConversation(int64_t tenant_id, int64_t contact_id,
                                            const std::string& channel,
                                            const std::string& language,
-                                           store::Callback<store::Conversation> done) {
+                                           store::Callback<OpenedConversation> done) {
   auto open = d_.store->FindOpenConversation(tenant_id, contact_id, channel);
-  if (open.ok() || open.status().code() != Code::kNotFound) {
-    done(std::move(open));
+  if (open.ok()) {
+    done(OpenedConversation{std::move(*open), false});
     return;
   }
-  d_.store->CreateConversation({tenant_id, contact_id, channel, language}, std::move(done));
+  if (open.status().code() != Code::kNotFound) {
+    done(open.status());
+    return;
+  }
+  d_.store->CreateConversation(
+      {tenant_id, contact_id, channel, language},
+      [this, done = std::move(done)](Result<store::Conversation> created) mutable {
+        std::optional<Reply> greeting;
+        if (created.ok() && d_.responder != nullptr) greeting = d_.responder->Greeting(*created);
+        if (!created.ok()) {
+          done(created.status());
+          return;
+        }
+        if (!greeting || greeting->text.empty()) {
+          done(OpenedConversation{std::move(*created), true});
+          return;
+        }
+        // The greeting is the conversation's first message: stored before
+        // the caller learns of the conversation, so it reads it there. A
+        // greeting that cannot be stored is not worth failing the
+        // conversation for.
+        store::NewMessage m;
+        m.tenant_id = created->tenant_id;
+        m.conversation_id = created->id;
+        m.sender = store::Sender::kBot;
+        m.text = std::move(greeting->text);
+        m.payload_json = std::move(greeting->payload_json);
+        m.created_at = d_.clock->NowMillis();
+        auto copy = std::make_shared<store::NewMessage>(m);
+        d_.store->AppendMessage(
+            std::move(m), [this, copy, conversation = std::move(*created),
+                           done = std::move(done)](Result<store::AppendResult> r) mutable {
+              if (r.ok()) {
+                conversation.last_seq = r->seq;
+                d_.metrics->messages_out.Inc();
+                Publish(*copy, *r, 0);
+              } else {
+                spdlog::warn("conv={} greeting not stored: {}", conversation.id,
+                             r.status().ToString());
+              }
+              done(OpenedConversation{std::move(conversation), true});
+            });
+      });
 }
 
 Result<int> ConversationService::Recover() {

@@ -12,8 +12,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bus/bus.h"
@@ -45,6 +48,11 @@ struct Deps {
   metrics::Registry* metrics = nullptr;
 };
 
+struct OpenedConversation {
+  store::Conversation conversation;
+  bool created = false;  // by this call (its messages are all new to the caller)
+};
+
 class ConversationService {
  public:
   explicit ConversationService(Deps deps) : d_(deps) {}
@@ -56,10 +64,11 @@ class ConversationService {
   void Receive(Inbound in, store::Callback<store::AppendResult> done);
 
   // The contact's open (not resolved) conversation on `channel`, or a new
-  // one in `language`. `done` may run on the caller's thread (found) or the
+  // one in `language`, whose first message is then the responder's greeting
+  // (when it has one). `done` may run on the caller's thread (found) or the
   // store's writer (created). Errors: NotFound (contact), Busy, IoError.
   void OpenConversation(int64_t tenant_id, int64_t contact_id, const std::string& channel,
-                        const std::string& language, store::Callback<store::Conversation> done);
+                        const std::string& language, store::Callback<OpenedConversation> done);
 
   // Answers every stored customer message that has no reply yet (after a
   // crash between storing and answering). Returns how many were resumed.
@@ -74,9 +83,20 @@ class ConversationService {
   void StoreReplies(const store::Message& question, std::vector<Reply> replies);
   void StoreReply(std::shared_ptr<std::vector<store::NewMessage>> chain, size_t i, int attempt);
   void Publish(const store::NewMessage& m, const store::AppendResult& r, uint64_t origin);
+  // conversation.status_changed, when the message set the status.
+  void PublishStatus(const store::NewMessage& m);
+
+  // The front turn's last reply is queued (or the turn given up): the next
+  // turn's replies may be stored.
+  void NextTurn(int64_t conversation_id);
 
   Deps d_;
   std::atomic<int64_t> replies_in_flight_{0};
+  // Per conversation, the turns whose replies wait to be queued, in order
+  // (the front one is being queued).
+  std::mutex chains_mu_;
+  std::unordered_map<int64_t, std::deque<std::shared_ptr<std::vector<store::NewMessage>>>>
+      chains_;  // guarded by chains_mu_
 };
 
 }  // namespace kefu::conversation

@@ -242,8 +242,10 @@ TEST_F(ConversationServiceTest, AReplyTheStoreRefusesIsRetriedNotLost) {
 
 TEST_F(ConversationServiceTest, OpenConversationReusesTheOpenOneOrCreatesOnePerChannel) {
   auto open = [&](const std::string& channel) {
-    return Wait<store::Conversation>(
+    auto r = Wait<OpenedConversation>(
         [&](auto cb) { service_->OpenConversation(tenant_, contact_, channel, "en", cb); });
+    return r.ok() ? Result<store::Conversation>(r->conversation)
+                  : Result<store::Conversation>(r.status());
   };
   auto widget = open("widget");
   ASSERT_TRUE(widget.ok()) << widget.status().ToString();
@@ -253,7 +255,7 @@ TEST_F(ConversationServiceTest, OpenConversationReusesTheOpenOneOrCreatesOnePerC
   EXPECT_NE(api->id, conversation_);
   EXPECT_EQ(api->channel, "api");
   EXPECT_EQ(open("api")->id, api->id);
-  EXPECT_EQ(Wait<store::Conversation>([&](auto cb) {
+  EXPECT_EQ(Wait<OpenedConversation>([&](auto cb) {
               service_->OpenConversation(tenant_ + 1, contact_, "api", "en", cb);
             })
                 .status()

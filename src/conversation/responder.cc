@@ -19,6 +19,8 @@ class EchoResponder final : public Responder {
     });
   }
 
+  Json Describe() const override { return Json{{"kind", "echo"}, {"delay_ms", delay_ms_}}; }
+
  private:
   Executor* executor_;
   int64_t delay_ms_;

@@ -1,20 +1,27 @@
-// The Responder answers a customer message. The bot (dialog/) implements it;
-// until then a trivial echo stands in, behind the same interface.
+// The Responder answers a customer message: the bot (app/bot_responder.h)
+// or, for load tests and as the simplest stand-in, an echo.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/executor.h"
+#include "core/json.h"
+#include "core/status.h"
 #include "store/store.h"
 
 namespace kefu::conversation {
 
 struct Reply {
   std::string text;
-  std::string payload_json = "{}";  // e.g. NLU annotations, quick replies
+  std::string payload_json = "{}";  // e.g. NLU annotations, the dialogue state
+  // Stored with the reply, in its transaction: the conversation's new status
+  // (e.g. "queued" when the bot hands over to a person) and events.
+  std::optional<std::string> set_status;
+  std::vector<store::NewEvent> events;
 };
 
 struct Turn {
@@ -31,6 +38,21 @@ class Responder {
  public:
   virtual ~Responder() = default;
   virtual void Respond(const Turn& turn, RespondCallback done) = 0;
+
+  // The first message of a new conversation (the bot's greeting), if any.
+  virtual std::optional<Reply> Greeting(const store::Conversation& /*conversation*/) {
+    return std::nullopt;
+  }
+
+  // What answers, for GET /api/v1/bot: {"kind": ..., ...}.
+  virtual Json Describe() const { return Json{{"kind", "none"}}; }
+
+  // Loads the responder's configuration again (the bot: its package) and
+  // swaps it in; on any error the previous one keeps serving. Blocking
+  // (seconds: the bot trains): call it off the I/O threads. Returns what
+  // Describe() says after it. Errors: kNotFound (nothing to reload),
+  // kInvalidArgument with the package's `file:line: …` lines.
+  virtual Result<Json> Reload() { return Status::NotFound("this server runs no bot to reload"); }
 };
 
 // Answers "echo: <text>" after `delay_ms` (0: at once). `executor` is used

@@ -2,7 +2,7 @@
 
 namespace kefu::conversation {
 
-Json MessageView(const store::Message& m) {
+Json MessageView(const store::Message& m, Audience audience) {
   Json j{{"id", m.id},
          {"conversation", m.conversation_id},
          {"seq", m.seq},
@@ -12,6 +12,10 @@ Json MessageView(const store::Message& m) {
   Json attachments = Json::parse(m.attachments_json, nullptr, false);
   j["attachments"] = attachments.is_array() ? attachments : Json::array();
   if (!m.client_id.empty() && m.sender == store::Sender::kContact) j["client_id"] = m.client_id;
+  if (audience == Audience::kStaff) {
+    Json payload = Json::parse(m.payload_json, nullptr, false);
+    j["payload"] = payload.is_object() ? payload : Json::object();
+  }
   return j;
 }
 

@@ -7,8 +7,11 @@
 
 namespace kefu::conversation {
 
-// {id, conversation, seq, sender, text, attachments, created_at, client_id?}
-Json MessageView(const store::Message& m);
+// {id, conversation, seq, sender, text, attachments, created_at, client_id?},
+// and for staff (the REST API, not the widget) `payload`: what the bot
+// understood and did (its NLU annotations, the dialogue state).
+enum class Audience { kCustomer, kStaff };
+Json MessageView(const store::Message& m, Audience audience = Audience::kCustomer);
 // {id, contact_id, channel, status, language, last_seq, created_at, updated_at}
 Json ConversationView(const store::Conversation& c);
 

@@ -172,6 +172,11 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
 
   void Start() {
     DialogState& st = result_.state;
+    // Flows a reloaded package no longer has are dropped, not resumed.
+    std::erase_if(st.stack, [&](const DialogState::Frame& f) {
+      const FlowDefinition* flow = pkg_.FindFlow(f.flow);
+      return flow == nullptr || f.step < 0 || static_cast<size_t>(f.step) >= flow->steps.size();
+    });
     const std::string fallback_language = st.language.empty() ? pkg_.default_language : st.language;
     understood_ =
         bot_.understanding_->Understand(message_.text, fallback_language, message_.now_millis);

@@ -62,6 +62,7 @@ struct Context {
   store::Store* store = nullptr;
   bus::Bus* bus = nullptr;
   conversation::ConversationService* conversations = nullptr;
+  conversation::Responder* responder = nullptr;  // null: nobody answers
   metrics::Registry* metrics = nullptr;
   Clock* clock = nullptr;
   store::FaultInjector* faults = nullptr;  // null unless fault injection is enabled

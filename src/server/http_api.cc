@@ -185,6 +185,8 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::post, "/api/v1/messages", Auth::kAnyKey, &HttpApi::PostMessage},
       {V::post, "/api/v1/uploads", Auth::kKeyOrWidget, &HttpApi::CreateUpload},
       {V::get, "/api/v1/uploads/{}", Auth::kKeyOrWidget, &HttpApi::GetUpload},
+      {V::get, "/api/v1/bot", Auth::kAnyKey, &HttpApi::GetBot},
+      {V::post, "/api/v1/bot/reload", Auth::kAdminKey, &HttpApi::ReloadBot},
   };
   return routes;
 }
@@ -467,7 +469,7 @@ asio::awaitable<Response> HttpApi::ListMessages(Call& c) {
   auto msgs = ctx_.store->ReadMessages(c.tenant_id, *id, after, limit);
   if (!msgs.ok()) co_return Error(msgs.status(), c.req);
   Json out = Json::array();
-  for (const auto& m : *msgs) out.push_back(MessageView(m));
+  for (const auto& m : *msgs) out.push_back(MessageView(m, conversation::Audience::kStaff));
   co_return JsonResponse(http::status::ok,
                          Json{{"conversation", *id}, {"last_seq", conv->last_seq},
                               {"messages", out}},
@@ -498,8 +500,9 @@ asio::awaitable<Response> HttpApi::PostMessage(Call& c) {
   auto open_conversation = [&](auto cb) {
     ctx_.conversations->OpenConversation(c.tenant_id, contact->id, "api", contact->language, cb);
   };
-  auto conv = co_await AwaitResult<store::Conversation>(std::move(open_conversation));
-  if (!conv.ok()) co_return Error(conv.status(), c.req);
+  auto opened = co_await AwaitResult<conversation::OpenedConversation>(std::move(open_conversation));
+  if (!opened.ok()) co_return Error(opened.status(), c.req);
+  const store::Conversation* conv = &opened->conversation;
 
   conversation::Inbound in;
   in.tenant_id = c.tenant_id;
@@ -588,6 +591,47 @@ Response HttpApi::StaticFile(const Request& req) {
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+asio::awaitable<Response> HttpApi::GetBot(Call& c) {
+  if (ctx_.responder == nullptr) co_return JsonResponse(http::status::ok, Json{{"kind", "none"}}, c.req);
+  co_return JsonResponse(http::status::ok, ctx_.responder->Describe(), c.req);
+}
+
+// Loads the bot package again. Training takes seconds: it runs on the jobs
+// thread, and an invalid package leaves the running bot in place; its
+// problems come back one `file:line: what` per entry of "problems".
+asio::awaitable<Response> HttpApi::ReloadBot(Call& c) {
+  if (ctx_.responder == nullptr) {
+    co_return Error(Status::NotFound("this server runs no bot to reload"), c.req);
+  }
+  conversation::Responder* responder = ctx_.responder;
+  auto reload = [this, responder](auto cb) { jobs_.Post([responder, cb] { cb(responder->Reload()); }); };
+  auto r = co_await AwaitResult<Json>(std::move(reload));
+  if (!r.ok()) {
+    // "N problem(s) in bot package DIR:" then one line per problem.
+    Json problems = Json::array();
+    const std::string message = r.status().message();
+    std::string_view rest = message;
+    for (bool first = true; !rest.empty(); first = false) {
+      size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      if (first && !rest.empty()) continue;
+      if (!line.empty()) problems.push_back(std::string(line));
+    }
+    Response res = Error(r.status(), c.req);
+    Json body = Json::parse(res.body(), nullptr, false);
+    if (body.is_object()) {
+      body["error"]["problems"] = std::move(problems);
+      res.body() = DumpJson(body);
+      res.prepare_payload();
+    }
+    spdlog::warn("bot reload refused; the running bot keeps serving: {}", r.status().ToString());
+    co_return res;
+  }
+  spdlog::info("bot reloaded");
+  co_return JsonResponse(http::status::ok, *r, c.req);
 }
 
 }  // namespace kefu::server

@@ -66,6 +66,8 @@ class HttpApi {
   boost::asio::awaitable<Response> PostMessage(Call& c);
   boost::asio::awaitable<Response> CreateUpload(Call& c);
   boost::asio::awaitable<Response> GetUpload(Call& c);
+  boost::asio::awaitable<Response> GetBot(Call& c);
+  boost::asio::awaitable<Response> ReloadBot(Call& c);
 
   Status Authenticate(Auth auth, Call& c);
   Response StaticFile(const Request& req);

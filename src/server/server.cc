@@ -66,9 +66,7 @@ class Server {
         executor_(ioc_.get_executor()),
         jobs_(jobs_pool_.get_executor(), 1),
         bus_(bus::Bus::InProcess()),
-        responder_(opts.responder == "none"
-                       ? nullptr
-                       : conversation::MakeEchoResponder(&executor_, opts.responder_delay_ms)),
+        responder_(MakeResponder(opts, store)),
         service_(conversation::Deps{&store, bus_.get(), responder_.get(), &executor_,
                                     Clock::Real(), &metrics_}),
         api_(ctx_, jobs_),
@@ -77,6 +75,7 @@ class Server {
     ctx_.store = &store;
     ctx_.bus = bus_.get();
     ctx_.conversations = &service_;
+    ctx_.responder = responder_.get();
     ctx_.metrics = &metrics_;
     ctx_.clock = Clock::Real();
     ctx_.data_dir = opts.data_dir;
@@ -86,6 +85,8 @@ class Server {
     metrics_.store_queue_depth = [&store] { return static_cast<int64_t>(store.QueueDepth()); };
   }
 
+  // Why the responder could not be built (e.g. an invalid bot package).
+  const Status& responder_status() const { return responder_status_; }
   metrics::Registry& metrics() { return metrics_; }
   Context& context() { return ctx_; }
 
@@ -134,6 +135,24 @@ class Server {
   }
 
  private:
+  std::unique_ptr<conversation::Responder> MakeResponder(const ServerOptions& opts,
+                                                         store::Store& store) {
+    if (opts.responder == "none") return nullptr;
+    if (opts.responder == "echo") {
+      return conversation::MakeEchoResponder(&executor_, opts.responder_delay_ms);
+    }
+    if (opts.responder != "bot" || !opts.make_responder) {
+      responder_status_ = Status::InvalidArgument("unknown responder: " + opts.responder);
+      return nullptr;
+    }
+    auto r = opts.make_responder(ResponderEnv{ioc_.get_executor(), &executor_, &store});
+    if (!r.ok()) {
+      responder_status_ = r.status();
+      return nullptr;
+    }
+    return std::move(*r);
+  }
+
   void RunLoop() {
     for (;;) {
       try {
@@ -326,6 +345,7 @@ class Server {
   AsioExecutor executor_;
   AsioExecutor jobs_;
   std::unique_ptr<bus::Bus> bus_;
+  Status responder_status_;
   std::unique_ptr<conversation::Responder> responder_;
   conversation::ConversationService service_;
   Context ctx_;
@@ -438,6 +458,11 @@ int RunServer(const ServerOptions& opts) {
   {
     Server server(opts, **store);
     metrics_ptr.store(&server.metrics(), std::memory_order_release);
+    if (!server.responder_status().ok()) {
+      spdlog::critical("cannot start the {}: {}", opts.responder,
+                       server.responder_status().ToString());
+      return 1;
+    }
     if (opts.enable_fault_injection) server.context().faults = &faults;
     if (Status s = server.Listen(); !s.ok()) {
       spdlog::critical("{}", s.ToString());

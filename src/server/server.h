@@ -2,12 +2,27 @@
 // per core, with the store, the bus and the conversation service behind it.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
+#include "conversation/responder.h"
 #include "server/context.h"
 
 namespace kefu::server {
+
+// What a responder may use: the server's I/O executor (for its own
+// sockets, e.g. the bot's HTTP actions), its Executor and its store.
+struct ResponderEnv {
+  boost::asio::any_io_executor io;
+  Executor* executor = nullptr;
+  store::Store* store = nullptr;
+};
+// Builds the responder at start-up (before the server listens).
+using ResponderFactory =
+    std::function<Result<std::unique_ptr<conversation::Responder>>(const ResponderEnv&)>;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1";
@@ -22,8 +37,9 @@ struct ServerOptions {
   bool enable_fault_injection = false;  // POST /debug/faults (tests only)
   std::string bootstrap_token;   // empty: generated and printed at first start
   bool demo = false;             // first start: create the demo shop tenant (pk_demo_shop)
-  std::string responder = "echo";
+  std::string responder = "echo";  // echo | none | bot (then make_responder builds it)
   int64_t responder_delay_ms = 0;
+  ResponderFactory make_responder;  // for responder "bot" (`kefu serve --bot DIR`)
   Limits limits;
 };
 

@@ -175,6 +175,9 @@ struct NewMessage {
     bool last = true;
   };
   std::optional<ReplyTo> reply_to;
+  // Also sets the conversation's status (e.g. "queued" when the bot hands
+  // the conversation to a person), in the same transaction.
+  std::optional<std::string> set_status;
   // Written in the same transaction, only when the message is new. Each
   // event's conversation_id is the message's.
   std::vector<NewEvent> events;

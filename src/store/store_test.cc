@@ -389,6 +389,28 @@ TEST_F(StoreTest, RepliesOfATurnAreStoredOnceEachInOrder) {
   EXPECT_EQ((*msgs)[2].seq, 3) << "refused replies burn no seq";
 }
 
+TEST_F(StoreTest, AMessageSetsItsConversationsStatusInItsTransaction) {
+  Seeded s = Seed(*store_, "acme");
+  NewMessage handoff = Msg(s, "", "a colleague will take over");
+  handoff.sender = Sender::kBot;
+  handoff.set_status = "queued";
+  handoff.events.push_back({"conversation.handoff_requested", R"({"reason":"anger"})"});
+  ASSERT_TRUE(Append(*store_, handoff).ok());
+  EXPECT_EQ(store_->GetConversation(s.tenant.id, s.conversation.id)->status, "queued");
+  ASSERT_EQ(store_->ListEvents(s.tenant.id, 0, 10)->size(), 1u);
+
+  // An unknown status is refused, and nothing of the message is written.
+  NewMessage bad = Msg(s, "", "never stored");
+  bad.set_status = "sleeping";
+  EXPECT_EQ(Append(*store_, bad).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(store_->GetConversation(s.tenant.id, s.conversation.id)->status, "queued");
+  EXPECT_EQ(store_->ReadMessages(s.tenant.id, s.conversation.id, 0, 10)->size(), 1u);
+
+  // A message without set_status leaves the status alone.
+  ASSERT_TRUE(Append(*store_, Msg(s, "c1", "hello?")).ok());
+  EXPECT_EQ(store_->GetConversation(s.tenant.id, s.conversation.id)->status, "queued");
+}
+
 TEST_F(StoreTest, PendingRepliesAreListedOldestFirstAcrossTenants) {
   Seeded a = Seed(*store_, "a");
   Seeded b = Seed(*store_, "b");

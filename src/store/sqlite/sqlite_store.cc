@@ -275,6 +275,10 @@ Status ValidateMessage(const NewMessage& m) {
   if (m.tenant_id <= 0 || m.conversation_id <= 0) {
     return Status::InvalidArgument("tenant_id and conversation_id are required");
   }
+  if (m.set_status && *m.set_status != "bot" && *m.set_status != "queued" &&
+      *m.set_status != "assigned" && *m.set_status != "pending" && *m.set_status != "resolved") {
+    return Status::InvalidArgument("unknown conversation status: " + *m.set_status);
+  }
   switch (m.sender) {
     case Sender::kContact:
     case Sender::kBot:
@@ -299,7 +303,6 @@ Result<AppendResult> FindDuplicate(Conn& c, const NewMessage& m) {
       "message");
 }
 
-// Bumps the conversation's last_seq and returns the new seq.
 // The seq the insert took (from the conversation's last_seq), and the
 // conversation's bump to it. REQUIRES: `message_id` was just inserted.
 Result<int64_t> TakeSeq(Conn& c, const NewMessage& m, int64_t message_id, int64_t now) {
@@ -308,8 +311,13 @@ Result<int64_t> TakeSeq(Conn& c, const NewMessage& m, int64_t message_id, int64_
   Result<int64_t> seq = One(
       q, [](const Stmt& s) { return s.Int(0); }, "message");
   if (!seq.ok()) return seq;
-  KEFU_PREPARE(u, c, "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?");
-  if (Status s = u.Bind(*seq).Bind(now).Bind(m.conversation_id).Exec(); !s.ok()) return s;
+  KEFU_PREPARE(u, c,
+               "UPDATE conversations SET last_seq = ?, updated_at = ?, "
+               "status = coalesce(?, status) WHERE id = ?");
+  if (Status s = u.Bind(*seq).Bind(now).Bind(m.set_status).Bind(m.conversation_id).Exec();
+      !s.ok()) {
+    return s;
+  }
   return seq;
 }
 

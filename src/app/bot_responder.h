@@ -1,0 +1,91 @@
+// The bot behind the server's Responder interface (`kefu serve --bot DIR`):
+// each customer message becomes a dialog::Bot turn, whose replies are stored
+// with what the bot understood and did, and whose dialogue state travels
+// with the turn's last reply, so a restart (or another node) resumes the
+// conversation where it was.
+//
+//   payload of every bot reply: {"nlu": <annotations, dialog/bot.h>}
+//   the turn's last reply also:  {"dialog": <DialogState JSON>}
+//   a handoff: the last reply sets the conversation's status to "queued"
+//   and carries a conversation.handoff_requested event
+//   ({reason, intent, emotion, language, slots}) in its transaction.
+//
+// One conversation's turns run one at a time, in order (a message that
+// arrives while an HTTP action of the previous turn is under way waits for
+// it). States are cached in memory and read back from the store on a miss.
+//
+// Thread-safety: thread-safe. Reload may run while turns are answered:
+// turns already started finish on the bot they started with.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "app/bot_runtime.h"
+#include "conversation/responder.h"
+#include "core/executor.h"
+#include "store/store.h"
+
+namespace kefu::app {
+
+inline constexpr const char* kHandoffRequested = "conversation.handoff_requested";
+
+class BotResponder final : public conversation::Responder {
+ public:
+  // `store` (states after a restart) and `executor` must outlive the
+  // responder; the runtime's I/O executor must keep running while it lives.
+  BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* store, Executor* executor);
+  ~BotResponder() override;
+
+  void Respond(const conversation::Turn& turn, conversation::RespondCallback done) override;
+  std::optional<conversation::Reply> Greeting(const store::Conversation& conversation) override;
+  // {"kind":"bot","name","version","languages","intents","faq","flows",
+  //  "loaded_at","reloads","dir"}
+  Json Describe() const override;
+  Result<Json> Reload() override;
+
+  // Conversations whose state is cached now (for tests).
+  size_t CachedStates() const;
+
+ private:
+  struct Pending {
+    conversation::Turn turn;
+    conversation::RespondCallback done;
+  };
+  struct Slot {
+    std::optional<dialog::DialogState> state;
+    bool busy = false;
+    std::deque<Pending> waiting;
+  };
+
+  std::shared_ptr<const dialog::Bot> CurrentBot() const;
+  void Run(Pending p);
+  void Finish(int64_t conversation_id, dialog::DialogState state);
+  // The state stored with the newest bot reply before `turn`'s message.
+  dialog::DialogState LoadState(const conversation::Turn& turn) const;
+
+  std::unique_ptr<BotRuntime> runtime_;
+  store::Store* store_;
+  Executor* executor_;
+
+  mutable std::mutex bot_mu_;
+  std::shared_ptr<const dialog::Bot> bot_;  // guarded by bot_mu_
+  int64_t loaded_at_ = 0;                   // guarded by bot_mu_
+  int reloads_ = 0;                         // guarded by bot_mu_
+  std::mutex reload_mu_;                    // one reload at a time
+
+  mutable std::mutex mu_;
+  std::unordered_map<int64_t, Slot> slots_;  // guarded by mu_
+};
+
+// For ServerOptions::make_responder: starts the runtime (trains the bot,
+// starts the demo order service when asked) on the server's I/O executor.
+Result<std::unique_ptr<conversation::Responder>> MakeBotResponder(
+    const BotRuntimeOptions& options, boost::asio::any_io_executor io, store::Store* store,
+    Executor* executor);
+
+}  // namespace kefu::app

@@ -1,0 +1,295 @@
+// The demo shop bot behind the widget protocol (`kefu serve --bot
+// examples/shop --demo-orders`): greeting, an order-status flow that calls the
+// demo order service over HTTP, in 中文, English and 繁體; the dialogue state
+// surviving a restart; the handoff's status; a reload that refuses a broken
+// package and keeps serving.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness.h"
+
+namespace kefu::it {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizerBuild = true;
+#else
+constexpr bool kSanitizerBuild = false;
+#endif
+// Training the shop takes seconds in a release build, many more under ASan.
+const Millis kStartTimeout = kSanitizerBuild ? Millis(240s) : Millis(60s);
+const Millis kReplyTimeout = kSanitizerBuild ? Millis(30s) : Millis(10s);
+
+const std::string kShop = std::string(KEFU_SOURCE_DIR) + "/examples/shop";
+
+std::vector<std::string> BotArgs(const std::string& dir) {
+  return {"--bot", dir, "--demo-orders"};
+}
+
+// A bot message whose text contains `part`.
+FramePredicate IsBotSaying(std::string part) {
+  return [part](const Json& f) {
+    return Str(f, "type") == "message" && Str(f, "sender") == "bot" &&
+           Str(f, "text").find(part) != std::string::npos;
+  };
+}
+FramePredicate IsBotMessage() {
+  return [](const Json& f) { return Str(f, "type") == "message" && Str(f, "sender") == "bot"; };
+}
+
+// A widget connection that said hello in `language`.
+struct Customer {
+  std::unique_ptr<WidgetClient> ws;
+  Json welcome;
+  int64_t conversation = -1;
+};
+Customer Connect(uint16_t port, const std::string& public_key, const std::string& language) {
+  Customer c;
+  c.ws = std::make_unique<WidgetClient>(port);
+  if (!c.ws->connected()) {
+    ADD_FAILURE() << "no WebSocket: " << c.ws->close_reason();
+    return c;
+  }
+  c.ws->Send({{"type", "hello"}, {"public_key", public_key}, {"language", language}});
+  auto welcome = c.ws->WaitFor(IsType("welcome"));
+  if (!welcome) {
+    ADD_FAILURE() << "no welcome: " << Json(c.ws->history()).dump();
+    return c;
+  }
+  c.welcome = *welcome;
+  c.conversation = Int((*welcome)["conversation"], "id");
+  return c;
+}
+
+// Sends `text` and returns the bot's next message.
+std::optional<Json> Ask(Customer& c, const std::string& client_id, const std::string& text) {
+  if (!c.ws->SendMessage(client_id, text)) return std::nullopt;
+  if (!c.ws->WaitFor(IsAck(client_id), kReplyTimeout)) {
+    ADD_FAILURE() << "no ack for " << client_id << ": " << Json(c.ws->history()).dump();
+    return std::nullopt;
+  }
+  auto reply = c.ws->WaitFor(IsBotMessage(), kReplyTimeout);
+  if (!reply) ADD_FAILURE() << "no reply to \"" << text << "\": " << Json(c.ws->history()).dump();
+  return reply;
+}
+
+class ShopBotTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(BotArgs(kShop));
+    ASSERT_TRUE(server_->Start(kStartTimeout)) << server_->LogTail();
+    tenant_ = server_->Bootstrap();
+    ASSERT_FALSE(tenant_.public_key.empty());
+  }
+};
+
+TEST_F(ShopBotTest, OrderStatusInThreeScriptsThroughTheDemoOrderService) {
+  // 简体: the greeting (with the bot's identity), then the flow.
+  Customer zh = Connect(port(), tenant_.public_key, "zh-CN");
+  ASSERT_TRUE(zh.ws);
+  auto greeting = zh.ws->WaitFor(IsBotMessage(), kReplyTimeout);
+  ASSERT_TRUE(greeting) << Json(zh.ws->history()).dump();
+  EXPECT_EQ(Int(*greeting, "seq"), 1);
+  EXPECT_NE(Str(*greeting, "text").find("机器人"), std::string::npos) << greeting->dump();
+
+  auto asked = Ask(zh, "zh-1", "我的订单到哪了？");
+  ASSERT_TRUE(asked);
+  EXPECT_NE(Str(*asked, "text").find("订单号"), std::string::npos) << asked->dump();
+  auto status = Ask(zh, "zh-2", "SO20261130001");
+  ASSERT_TRUE(status);
+  // From the demo order service: in transit with SF Express.
+  EXPECT_NE(Str(*status, "text").find("运输中"), std::string::npos) << status->dump();
+  EXPECT_NE(Str(*status, "text").find("SF1402286153201"), std::string::npos) << status->dump();
+
+  // English, one message carrying the number.
+  Customer en = Connect(port(), tenant_.public_key, "en");
+  ASSERT_TRUE(en.ws);
+  ASSERT_TRUE(en.ws->WaitFor(IsBotSaying("bot"), kReplyTimeout)) << Json(en.ws->history()).dump();
+  auto en_status = Ask(en, "en-1", "Where is my order SO20261128002?");
+  ASSERT_TRUE(en_status);
+  EXPECT_NE(Str(*en_status, "text").find("SO20261128002"), std::string::npos) << en_status->dump();
+  EXPECT_NE(Str(*en_status, "text").find("elivered"), std::string::npos) << en_status->dump();
+
+  // 繁體: the answer comes back in 繁體.
+  Customer hant = Connect(port(), tenant_.public_key, "zh-TW");
+  ASSERT_TRUE(hant.ws);
+  ASSERT_TRUE(hant.ws->WaitFor(IsBotMessage(), kReplyTimeout));
+  auto hant_status = Ask(hant, "tw-1", "請問我的訂單 SO20261130001 現在到哪裡了？");
+  ASSERT_TRUE(hant_status);
+  const std::string text = Str(*hant_status, "text");
+  EXPECT_NE(text.find("訂單"), std::string::npos) << text;
+  EXPECT_NE(text.find("運輸中"), std::string::npos) << text;
+  EXPECT_EQ(text.find("订单"), std::string::npos) << "Simplified in a 繁體 reply: " << text;
+
+  // What the bot understood is stored with its messages (staff see it).
+  auto messages = FetchMessages(port(), tenant_.api_key, zh.conversation);
+  ASSERT_EQ(messages.size(), 5u) << Json(messages).dump();
+  EXPECT_EQ(CheckGapFree(messages), "");
+  const Json& answer = messages[4];
+  ASSERT_TRUE(answer["payload"].is_object()) << answer.dump();
+  const Json& nlu = answer["payload"]["nlu"];
+  EXPECT_EQ(Str(nlu, "policy"), "slot") << nlu.dump();
+  EXPECT_EQ(Str(nlu, "flow"), "order_status") << nlu.dump();
+  EXPECT_EQ(Str(nlu, "language"), "zh") << nlu.dump();
+  EXPECT_TRUE(nlu.contains("emotion") && nlu.contains("entities")) << nlu.dump();
+  EXPECT_TRUE(answer["payload"]["dialog"].is_object()) << answer.dump();
+  EXPECT_EQ(Str(messages[2]["payload"]["nlu"], "intent"), "order_status")
+      << messages[2].dump();
+
+  auto bot = HttpRequest(port(), "GET", "/api/v1/bot", "", Bearer(tenant_.api_key));
+  ASSERT_EQ(bot.status, 200) << bot.Describe();
+  EXPECT_EQ(Str(bot.json(), "kind"), "bot");
+  EXPECT_GE(Int(bot.json(), "flows"), 5) << bot.body;
+}
+
+TEST_F(ShopBotTest, AFlowResumesAfterARestartAndAHandoffQueuesTheConversation) {
+  if (kSanitizerBuild) GTEST_SKIP() << "release build only (the bot trains again at restart)";
+  Customer c = Connect(port(), tenant_.public_key, "zh-CN");
+  ASSERT_TRUE(c.ws);
+  ASSERT_TRUE(c.ws->WaitFor(IsBotMessage(), kReplyTimeout));
+  auto asked = Ask(c, "r-1", "帮我查一下订单");
+  ASSERT_TRUE(asked);
+  ASSERT_NE(Str(*asked, "text").find("订单号"), std::string::npos) << asked->dump();
+  std::string token = Str(c.welcome, "contact_token");
+  c.ws->Close();
+
+  // The server goes away between the question and the answer: the state
+  // waiting for the order number is read back from the store.
+  server_->Kill9();
+  ASSERT_TRUE(server_->Restart()) << server_->LogTail();
+  auto resumed = std::make_unique<WidgetClient>(port());
+  auto welcome = resumed->Hello(tenant_.public_key, token);
+  ASSERT_TRUE(welcome && Str(*welcome, "type") == "welcome") << server_->LogTail();
+  resumed->Drain(300ms);
+  Customer again{std::move(resumed), *welcome, Int((*welcome)["conversation"], "id")};
+  ASSERT_EQ(again.conversation, c.conversation);
+  auto status = Ask(again, "r-2", "SO20261201003");
+  ASSERT_TRUE(status);
+  EXPECT_NE(Str(*status, "text").find("SO20261201003"), std::string::npos) << status->dump();
+
+  // Asking for a person: the bot says so, the conversation is queued for
+  // an agent, and the bot no longer answers.
+  auto handoff = Ask(again, "r-3", "转人工");
+  ASSERT_TRUE(handoff);
+  auto queued = again.ws->WaitFor(IsType("status"), kReplyTimeout);
+  ASSERT_TRUE(queued) << Json(again.ws->history()).dump();
+  EXPECT_EQ(Str(*queued, "status"), "queued");
+  ASSERT_TRUE(again.ws->SendMessage("r-4", "人呢？"));
+  ASSERT_TRUE(again.ws->WaitFor(IsAck("r-4"), kReplyTimeout));
+  EXPECT_FALSE(again.ws->WaitFor(IsBotMessage(), 1500ms)) << "the bot answered a queued conversation";
+  auto conv = HttpRequest(port(), "GET", "/api/v1/conversations/" + std::to_string(c.conversation),
+                          "", Bearer(tenant_.api_key));
+  ASSERT_EQ(conv.status, 200) << conv.Describe();
+  EXPECT_EQ(Str(conv.json(), "status"), "queued") << conv.body;
+  auto messages = FetchMessages(port(), tenant_.api_key, c.conversation);
+  ASSERT_GE(messages.size(), 2u);
+  EXPECT_EQ(Str(messages[messages.size() - 2]["payload"]["nlu"], "handoff"), "customer_asked")
+      << messages[messages.size() - 2].dump();
+}
+
+// ---- reload -----------------------------------------------------------------
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+void WriteFile(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+TEST(ShopBotReload, ABrokenPackageIsRefusedWithFileAndLineAndTheBotKeepsServing) {
+  if (kSanitizerBuild) GTEST_SKIP() << "release build only (reloading trains the bot again)";
+  char tmpl[] = "/tmp/kefu-bot-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const fs::path dir = fs::path(tmpl) / "shop";
+  fs::copy(kShop, dir, fs::copy_options::recursive);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(p.parent_path(), ec);
+    }
+  } cleanup{dir};
+
+  ServerProcess server(BotArgs(dir.string()));
+  ASSERT_TRUE(server.Start(kStartTimeout)) << server.LogTail();
+  Tenant t = server.Bootstrap();
+  Customer c = Connect(server.port(), t.public_key, "zh-CN");
+  ASSERT_TRUE(c.ws);
+  ASSERT_TRUE(c.ws->WaitFor(IsBotMessage(), kReplyTimeout));
+  auto before = Ask(c, "a-1", "转人工之前先问下，你们几点上班");
+  ASSERT_TRUE(before);
+
+  // An intent whose flow does not exist: refused, with where.
+  const fs::path flows = dir / "flows" / "order_status.yaml";
+  const std::string good = ReadFile(flows);
+  WriteFile(flows, good + "\n  - id: broken\n    goto: nowhere\n");
+  auto refused = HttpRequest(server.port(), "POST", "/api/v1/bot/reload", "", Bearer(t.api_key),
+                             60s);
+  ASSERT_EQ(refused.status, 400) << refused.Describe();
+  const Json problems = refused.json()["error"]["problems"];
+  ASSERT_TRUE(problems.is_array() && !problems.empty()) << refused.body;
+  EXPECT_NE(problems[0].get<std::string>().find("order_status.yaml:"), std::string::npos)
+      << refused.body;
+  // The previous package still answers.
+  auto still = Ask(c, "a-2", "我的订单 SO20261130001 到哪了");
+  ASSERT_TRUE(still);
+  EXPECT_NE(Str(*still, "text").find("运输中"), std::string::npos) << still->dump();
+
+  // A good change is taken: a greeting in new words.
+  WriteFile(flows, good);
+  const fs::path bot_yaml = dir / "bot.yaml";
+  std::string yaml = ReadFile(bot_yaml);
+  const std::string marker = "智能客服";
+  ASSERT_NE(yaml.find(marker), std::string::npos);
+  yaml.replace(yaml.find(marker), marker.size(), "全新智能客服");
+  WriteFile(bot_yaml, yaml);
+  auto taken = HttpRequest(server.port(), "POST", "/api/v1/bot/reload", "", Bearer(t.api_key), 60s);
+  ASSERT_EQ(taken.status, 200) << taken.Describe();
+  EXPECT_EQ(Int(taken.json(), "reloads"), 1) << taken.body;
+  Customer fresh = Connect(server.port(), t.public_key, "zh-CN");
+  ASSERT_TRUE(fresh.ws);
+  auto greeting = fresh.ws->WaitFor(IsBotMessage(), kReplyTimeout);
+  ASSERT_TRUE(greeting);
+  EXPECT_NE(Str(*greeting, "text").find("全新智能客服"), std::string::npos) << greeting->dump();
+  // Reloading needs an admin key.
+  auto anon = HttpRequest(server.port(), "POST", "/api/v1/bot/reload", "", {});
+  EXPECT_EQ(anon.status, 401) << anon.Describe();
+}
+
+TEST(NoBot, ReloadIsNotFound) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start()) << server.LogTail();
+  Tenant t = server.Bootstrap();
+  auto r = HttpRequest(server.port(), "POST", "/api/v1/bot/reload", "", Bearer(t.api_key));
+  EXPECT_EQ(r.status, 404) << r.Describe();
+  auto d = HttpRequest(server.port(), "GET", "/api/v1/bot", "", Bearer(t.api_key));
+  ASSERT_EQ(d.status, 200) << d.Describe();
+  EXPECT_EQ(Str(d.json(), "kind"), "echo") << d.body;
+}
+
+TEST(BotStart, AnInvalidPackageStopsTheServerWithTheProblem) {
+  char tmpl[] = "/tmp/kefu-bot-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const fs::path dir = tmpl;
+  WriteFile(dir / "bot.yaml", "languages: [zh]\nname: {zh: 测试}\nunknown_field: 1\n");
+  std::string log = (dir / "log").string();
+  int code = RunCommand({KEFU_BINARY, "serve", "--data-dir", (dir / "data").string(), "--port",
+                         "0", "--bot", dir.string()},
+                        log, 60s);
+  EXPECT_EQ(code, 1);
+  std::string out = ReadFile(log);
+  EXPECT_NE(out.find("bot.yaml:"), std::string::npos) << out;
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
+}  // namespace kefu::it
