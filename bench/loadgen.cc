@@ -114,6 +114,10 @@ struct Options {
   int threads = 1;
   int connect_concurrency = 200;
   std::string text = "Hello, where is my order? 你好，我的订单到哪里了？";
+  std::vector<std::string> texts;  // --text given more than once: each message the next
+  // A message is done when its ack arrives (false) or, with --await reply,
+  // when the first bot message after its ack arrives (the bot's answer).
+  bool await_reply = false;
   bool json = false;
   bool timeline = false;
 };
@@ -139,7 +143,9 @@ void Usage(int code) {
   --source-ips A-B|A,B,...              bind client sockets to these 127.x addresses
   --threads N                           generator threads (1)
   --connect-concurrency N               connection setups in flight (200)
-  --text T                              message text
+  --text T                              message text; repeat to cycle through several
+  --await ack|reply                     a message is done at its ack (default) or at the
+                                        first bot message after its ack; latency likewise
   --json                                one JSON object on stdout
   --timeline                            with --json: worst latency per 100 ms of the run
 usage: kefu_loadgen --fsync-probe DIR [--duration S]
@@ -254,7 +260,12 @@ Options ParseOptions(int argc, char** argv) {
     } else if (a == "--connect-concurrency") {
       o.connect_concurrency = std::max(1, static_cast<int>(number()));
     } else if (a == "--text") {
-      o.text = value();
+      o.texts.push_back(value());
+      o.text = o.texts.front();
+    } else if (a == "--await") {
+      std::string m = value();
+      if (m != "ack" && m != "reply") Die("--await must be ack or reply");
+      o.await_reply = m == "reply";
     } else if (a == "--json") {
       o.json = true;
     } else if (a == "--timeline") {
@@ -515,6 +526,7 @@ struct Conn {
     int64_t k;
     int64_t scheduled_ns;
     bool measured;
+    bool acked = false;  // --await reply: acked, waiting for the bot's answer
   };
   std::deque<Pending> outstanding;
   bool sender_done = false;
@@ -681,12 +693,14 @@ class LoadGen {
     return f.type == "ack" || (f.type == "message" && f.sender.empty());
   }
 
-  void BuildMessage(std::string& out, const std::string& cid) const {
+  void BuildMessage(std::string& out, const std::string& cid, int64_t k) const {
     out.clear();
     out += R"({"type":"message","client_id":")";
     out += cid;
     out += R"(","text":")";
-    kefu::bench::AppendJsonEscaped(out, o_.text);
+    const std::string& text =
+        o_.texts.size() > 1 ? o_.texts[static_cast<size_t>(k) % o_.texts.size()] : o_.text;
+    kefu::bench::AppendJsonEscaped(out, text);
     out += "\"}";
   }
 
@@ -783,8 +797,9 @@ class LoadGen {
       if (t0 >= sch.end_ns || measured_count >= o_.messages) break;
       bool measured = t0 >= sch.measure_ns;
       cid = c.prefix + std::to_string(k);
-      BuildMessage(msg, cid);
+      BuildMessage(msg, cid, k + c.index);
       bool answered = false;
+      bool acked = false;
       while (!answered && !c.failed) {
         c.watched = true;
         c.progress_ns = NowNs();
@@ -810,7 +825,20 @@ class LoadGen {
           bool scanned = kefu::bench::ScanFrame(FrameText(c), f);
           Account(w, c, f, scanned);
           bool mine = scanned && f.client_id == cid;
-          if (scanned && IsAckFor(f, cid)) {
+          if (o_.await_reply && scanned && IsAckFor(f, cid) && !acked) {
+            acked = true;  // now its answer
+          } else if (o_.await_reply && acked && scanned && f.type == "message" &&
+                     f.sender == "bot") {
+            if (measured) {
+              ++st.acked;
+              ++measured_count;
+              st.Record(t0 - s_.schedule.measure_ns, now - t0);
+              st.last_ack_ns = std::max(st.last_ack_ns, now);
+            } else {
+              ++st.acked_warmup;
+            }
+            answered = true;
+          } else if (!o_.await_reply && scanned && IsAckFor(f, cid)) {
             if (measured) {
               ++st.acked;
               ++measured_count;
@@ -877,7 +905,7 @@ class LoadGen {
       int64_t now = NowNs();
       st.max_send_lag_ns = std::max(st.max_send_lag_ns, now - at);
       cid = c.prefix + std::to_string(k);
-      BuildMessage(msg, cid);
+      BuildMessage(msg, cid, k + c.index);
       bool measured = at >= sch.measure_ns;
       if (c.outstanding.empty()) c.progress_ns = now;
       c.outstanding.push_back({k, at, measured});
@@ -916,7 +944,22 @@ class LoadGen {
       Account(w, c, f, scanned);
       bool ack = scanned && (f.type == "ack" || (f.type == "message" && f.sender.empty()));
       bool err = scanned && f.type == "error";
-      if ((ack || err) && f.client_id.size() > c.prefix.size() &&
+      // --await reply: a bot message answers the oldest acked message.
+      auto answered = c.outstanding.end();
+      if (o_.await_reply && scanned && f.type == "message" && f.sender == "bot") {
+        answered = std::find_if(c.outstanding.begin(), c.outstanding.end(),
+                                [](const Conn::Pending& p) { return p.acked; });
+      }
+      if (answered != c.outstanding.end()) {
+        if (answered->measured) {
+          ++st.acked;
+          st.Record(answered->scheduled_ns - s_.schedule.measure_ns, now - answered->scheduled_ns);
+          st.last_ack_ns = std::max(st.last_ack_ns, now);
+        } else {
+          ++st.acked_warmup;
+        }
+        c.outstanding.erase(answered);
+      } else if ((ack || err) && f.client_id.size() > c.prefix.size() &&
           f.client_id.substr(0, c.prefix.size()) == c.prefix) {
         int64_t k = -1;
         auto digits = f.client_id.substr(c.prefix.size());
@@ -926,7 +969,9 @@ class LoadGen {
         if (it == c.outstanding.end()) {
           if (ack) ++st.unexpected_acks;
         } else {
-          if (ack) {
+          if (ack && o_.await_reply) {
+            it->acked = true;
+          } else if (ack) {
             if (it->measured) {
               ++st.acked;
               st.Record(it->scheduled_ns - s_.schedule.measure_ns, now - it->scheduled_ns);
@@ -939,7 +984,7 @@ class LoadGen {
           } else {
             ++st.failed_messages;
           }
-          c.outstanding.erase(it);
+          if (!(ack && o_.await_reply)) c.outstanding.erase(it);
         }
       } else if (ack && f.type == "ack") {
         ++st.unexpected_acks;
