@@ -22,6 +22,11 @@ std::span<const Tool> Tools() {
       {"demo-orders",
        "Serve the demo shop's order system over HTTP (orders, returns, addresses, invoices)",
        RunDemoOrders},
+      {"import",
+       "Validate a bot package folder and store it in the database as the tenant's next version",
+       RunImport},
+      {"export", "Write a bot package version from the database into a new folder (or --list)",
+       RunExport},
   };
   return kTools;
 }

@@ -128,6 +128,25 @@ struct Upload {
   int64_t created_at = 0;
 };
 
+// One version of a tenant's bot package in the database (kefu import).
+struct BotPackageVersion {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  int64_t version = 0;   // 1, 2, 3... per tenant
+  std::string sha256;    // over the sorted paths and contents (app/package_files.h)
+  int64_t files = 0;
+  int64_t bytes = 0;
+  std::string source;    // where it was imported from (a folder), informative
+  int64_t created_at = 0;
+};
+
+// A file of a bot package: its path relative to the package folder ('/'
+// separated) and its bytes.
+struct BotPackageFile {
+  std::string path;
+  std::string content;
+};
+
 // A customer message stored but not yet answered (recovery after a crash).
 struct PendingReply {
   int64_t tenant_id = 0;
@@ -236,6 +255,13 @@ struct NewUpload {
   std::string path;
 };
 
+struct NewBotPackage {
+  int64_t tenant_id = 0;
+  std::string sha256;
+  std::string source;
+  std::vector<BotPackageFile> files;  // distinct paths
+};
+
 struct BootstrapResult {
   Tenant tenant;
   User admin;
@@ -304,6 +330,10 @@ class Store {
   // Errors: NotFound (contact).
   virtual void CreateConversation(NewConversation c, Callback<Conversation> done) = 0;
   virtual void CreateUpload(NewUpload u, Callback<Upload> done) = 0;
+  // Stores the package as the tenant's next version, all files in one
+  // transaction. Errors: NotFound (tenant), InvalidArgument (no files, a
+  // path twice or empty).
+  virtual void PutBotPackage(NewBotPackage p, Callback<BotPackageVersion> done) = 0;
   // Deletes a PendingReply without writing a message (no reply was due).
   virtual void MarkAnswered(int64_t tenant_id, int64_t conversation_id,
                             int64_t seq, StatusCallback done) = 0;
@@ -318,6 +348,13 @@ class Store {
 
   // ---- reads: synchronous ----
   virtual Result<int64_t> CountTenants() = 0;
+  virtual Result<std::vector<Tenant>> ListTenants() = 0;  // by id
+  // The tenant's package versions, newest first.
+  virtual Result<std::vector<BotPackageVersion>> ListBotPackages(int64_t tenant_id) = 0;
+  // One version (0: the newest) and, when `files` is not null, its files
+  // sorted by path. Errors: NotFound.
+  virtual Result<BotPackageVersion> GetBotPackage(int64_t tenant_id, int64_t version,
+                                                  std::vector<BotPackageFile>* files) = 0;
   virtual Result<std::string> GetSetting(const std::string& key) = 0;  // NotFound
   virtual Result<Tenant> GetTenant(int64_t tenant_id) = 0;
   virtual Result<Tenant> FindTenantByPublicKey(const std::string& public_key) = 0;

@@ -411,6 +411,55 @@ TEST_F(StoreTest, AMessageSetsItsConversationsStatusInItsTransaction) {
   EXPECT_EQ(store_->GetConversation(s.tenant.id, s.conversation.id)->status, "queued");
 }
 
+TEST_F(StoreTest, BotPackagesAreVersionedPerTenantByteForByte) {
+  Seeded a = Seed(*store_, "acme");
+  Seeded b = Seed(*store_, "other");
+  const std::string binary("\x00\xff\x80yaml\n", 8);
+  auto put = [&](int64_t tenant, std::vector<BotPackageFile> files) {
+    return Wait<BotPackageVersion>([&](auto cb) {
+      store_->PutBotPackage(NewBotPackage{tenant, "hash", "/src/shop", std::move(files)}, cb);
+    });
+  };
+  auto v1 = put(a.tenant.id, {{"bot.yaml", "languages: [zh]\n"}, {"demo/raw.bin", binary}});
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ(v1->version, 1);
+  EXPECT_EQ(v1->files, 2);
+  EXPECT_EQ(v1->bytes, static_cast<int64_t>(16 + binary.size()));
+  auto v2 = put(a.tenant.id, {{"bot.yaml", "languages: [en]\n"}});
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->version, 2);
+  auto other = put(b.tenant.id, {{"bot.yaml", "x"}});
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->version, 1) << "versions count per tenant";
+
+  std::vector<BotPackageFile> files;
+  auto newest = store_->GetBotPackage(a.tenant.id, 0, &files);
+  ASSERT_TRUE(newest.ok());
+  EXPECT_EQ(newest->version, 2);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].content, "languages: [en]\n");
+  auto first = store_->GetBotPackage(a.tenant.id, 1, &files);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, "bot.yaml");
+  EXPECT_EQ(files[1].path, "demo/raw.bin");
+  EXPECT_EQ(files[1].content, binary) << "bytes survive, NULs and all";
+  EXPECT_EQ(store_->GetBotPackage(a.tenant.id, 3, nullptr).status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->GetBotPackage(b.tenant.id + 1, 0, nullptr).status().code(), Code::kNotFound);
+  auto list = store_->ListBotPackages(a.tenant.id);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].version, 2) << "newest first";
+
+  EXPECT_EQ(put(a.tenant.id, {}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(put(a.tenant.id, {{"a", "1"}, {"a", "2"}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(put(b.tenant.id + 100, {{"a", "1"}}).status().code(), Code::kNotFound);
+  EXPECT_EQ(store_->ListBotPackages(a.tenant.id)->size(), 2u) << "refused imports leave nothing";
+  auto tenants = store_->ListTenants();
+  ASSERT_TRUE(tenants.ok());
+  EXPECT_EQ(tenants->size(), 2u);
+}
+
 TEST_F(StoreTest, PendingRepliesAreListedOldestFirstAcrossTenants) {
   Seeded a = Seed(*store_, "a");
   Seeded b = Seed(*store_, "b");

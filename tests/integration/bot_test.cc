@@ -264,6 +264,73 @@ TEST(ShopBotReload, ABrokenPackageIsRefusedWithFileAndLineAndTheBotKeepsServing)
   EXPECT_EQ(anon.status, 401) << anon.Describe();
 }
 
+// kefu import / kefu export: a package through the database, byte for byte,
+// beside a running server; an invalid package is refused with file:line.
+TEST(BotPackageImport, RoundTripsThroughTheDatabaseWithoutLoss) {
+  ServerProcess server;
+  ASSERT_TRUE(server.Start()) << server.LogTail();
+  Tenant t = server.Bootstrap();
+  ASSERT_FALSE(t.public_key.empty());
+  const std::string log = server.data_dir() + "/tools.log";
+  const fs::path out = fs::path(server.data_dir()) / "exported";
+  ASSERT_EQ(RunCommand({KEFU_BINARY, "import", "--bot", kShop, "--data-dir", server.data_dir()},
+                       log, 60s),
+            0)
+      << ReadFile(log);
+  ASSERT_EQ(RunCommand({KEFU_BINARY, "export", "--out", out.string(), "--data-dir",
+                        server.data_dir()},
+                       log, 60s),
+            0)
+      << ReadFile(log);
+  // Every file of the package, and nothing else, with the same bytes.
+  size_t compared = 0;
+  for (const auto& e : fs::recursive_directory_iterator(kShop)) {
+    const std::string rel = fs::relative(e.path(), kShop).generic_string();
+    if (rel.find("__pycache__") != std::string::npos || rel[0] == '.' || !e.is_regular_file()) {
+      continue;
+    }
+    ASSERT_TRUE(fs::exists(out / rel)) << rel << " missing from the export";
+    EXPECT_EQ(ReadFile(out / rel), ReadFile(e.path())) << rel;
+    ++compared;
+  }
+  size_t exported = 0;
+  for (const auto& e : fs::recursive_directory_iterator(out)) exported += e.is_regular_file();
+  EXPECT_EQ(exported, compared);
+  EXPECT_GE(compared, 30u);
+
+  // An export refuses to write over a folder; the version counts on.
+  EXPECT_EQ(RunCommand({KEFU_BINARY, "export", "--out", out.string(), "--data-dir",
+                        server.data_dir()},
+                       log, 60s),
+            1);
+  ASSERT_EQ(RunCommand({KEFU_BINARY, "import", "--bot", out.string(), "--data-dir",
+                        server.data_dir(), "--tenant", t.public_key},
+                       log, 60s),
+            0)
+      << ReadFile(log);
+  EXPECT_NE(ReadFile(log).find("as version 2"), std::string::npos) << ReadFile(log);
+
+  // A broken package: refused with where, and nothing stored.
+  const fs::path broken = fs::path(server.data_dir()) / "broken";
+  fs::copy(out, broken, fs::copy_options::recursive);
+  WriteFile(broken / "flows" / "invoice.yaml", ReadFile(broken / "flows" / "invoice.yaml") +
+                                                   "\n  - say: no_such_response\n");
+  const std::string bad_log = server.data_dir() + "/bad.log";
+  EXPECT_EQ(RunCommand({KEFU_BINARY, "import", "--bot", broken.string(), "--data-dir",
+                        server.data_dir()},
+                       bad_log, 60s),
+            1);
+  EXPECT_NE(ReadFile(bad_log).find("flows/invoice.yaml:"), std::string::npos) << ReadFile(bad_log);
+  const std::string list_log = server.data_dir() + "/list.log";
+  ASSERT_EQ(RunCommand({KEFU_BINARY, "export", "--list", "--data-dir", server.data_dir()},
+                       list_log, 60s),
+            0);
+  EXPECT_EQ(ReadFile(list_log).find("\n3 "), std::string::npos) << ReadFile(list_log);
+  EXPECT_NE(ReadFile(list_log).find("\n2 "), std::string::npos) << ReadFile(list_log);
+  // The server was serving all along.
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/healthz").status, 200);
+}
+
 TEST(NoBot, ReloadIsNotFound) {
   ServerProcess server;
   ASSERT_TRUE(server.Start()) << server.LogTail();

@@ -161,8 +161,32 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 )sql";
 
+// Bot packages imported into the database (kefu import / kefu export): each
+// version of a tenant's package, its files byte for byte.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE bot_packages (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  version INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  files INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  source TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, version)
+);
+CREATE TABLE bot_package_files (
+  package_id INTEGER NOT NULL REFERENCES bot_packages(id),
+  tenant_id INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  content BLOB NOT NULL,
+  PRIMARY KEY (package_id, path)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
+    {2, "bot packages", kV2},
 };
 
 constexpr const char* kCreateMigrationsTable =

@@ -87,6 +87,10 @@ class Stmt {
   Stmt& Bind(const std::string& v) { return Bind(std::string_view(v)); }
   Stmt& Bind(const char* v) { return Bind(std::string_view(v)); }
   Stmt& BindNull() { return Check(sqlite3_bind_null(s_, ++next_)); }
+  // Bytes as a BLOB (any content; Bind(string) stores TEXT).
+  Stmt& BindBlob(std::string_view v) {
+    return Check(sqlite3_bind_blob64(s_, ++next_, v.data(), v.size(), SQLITE_TRANSIENT));
+  }
   template <typename T>
   Stmt& Bind(const std::optional<T>& v) {
     return v.has_value() ? Bind(*v) : BindNull();
@@ -112,6 +116,11 @@ class Stmt {
   std::optional<int64_t> OptInt(int col) const {
     if (IsNull(col)) return std::nullopt;
     return Int(col);
+  }
+  std::string Blob(int col) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+    int n = sqlite3_column_bytes(s_, col);
+    return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(n));
   }
   std::string Text(int col) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));

@@ -9,6 +9,7 @@
 #include <exception>
 #include <filesystem>
 #include <future>
+#include <set>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -267,6 +268,54 @@ Status DoPutSetting(Conn& c, int64_t now, const std::string& key, const std::str
                "ON CONFLICT(tenant_id, key) DO UPDATE SET value = excluded.value, "
                "updated_at = excluded.updated_at");
   return q.Bind(key).Bind(value).Bind(now).Exec();
+}
+
+#define KEFU_BOTPKG_COLS "id, tenant_id, version, sha256, files, bytes, source, created_at"
+
+BotPackageVersion BotPackageRow(const Stmt& q) {
+  return BotPackageVersion{q.Int(0), q.Int(1), q.Int(2), q.Text(3),
+                           q.Int(4), q.Int(5), q.Text(6), q.Int(7)};
+}
+
+Result<BotPackageVersion> InsertBotPackage(Conn& c, int64_t now, const NewBotPackage& p) {
+  if (p.files.empty()) return Status::InvalidArgument("a bot package needs at least one file");
+  std::set<std::string_view> paths;
+  int64_t bytes = 0;
+  for (const BotPackageFile& f : p.files) {
+    if (f.path.empty() || !paths.insert(f.path).second) {
+      return Status::InvalidArgument("bot package file path empty or given twice: " + f.path);
+    }
+    bytes += static_cast<int64_t>(f.content.size());
+  }
+  KEFU_PREPARE(t, c, "SELECT 1 FROM tenants WHERE id = ?");
+  t.Bind(p.tenant_id);
+  Result<bool> known = t.Step();
+  if (!known.ok()) return known.status();
+  if (!*known) return Status::NotFound("tenant not found");
+  KEFU_PREPARE(q, c,
+               "INSERT INTO bot_packages(tenant_id, version, sha256, files, bytes, source, "
+               "created_at) SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5, ?6 "
+               "FROM bot_packages WHERE tenant_id = ?1");
+  Status s = q.Bind(p.tenant_id)
+                 .Bind(p.sha256)
+                 .Bind(static_cast<int64_t>(p.files.size()))
+                 .Bind(bytes)
+                 .Bind(p.source)
+                 .Bind(now)
+                 .Exec();
+  if (!s.ok()) return s;
+  const int64_t id = c.LastInsertId();
+  for (const BotPackageFile& f : p.files) {
+    KEFU_PREPARE(ins, c,
+                 "INSERT INTO bot_package_files(package_id, tenant_id, path, content) "
+                 "VALUES (?, ?, ?, ?)");
+    if (s = ins.Bind(id).Bind(p.tenant_id).Bind(f.path).BindBlob(f.content).Exec(); !s.ok()) {
+      return s;
+    }
+  }
+  KEFU_PREPARE(r, c, "SELECT " KEFU_BOTPKG_COLS " FROM bot_packages WHERE id = ?");
+  r.Bind(id);
+  return One(r, BotPackageRow, "bot package");
 }
 
 // ---- AppendMessage ---------------------------------------------------------
@@ -837,6 +886,12 @@ void SqliteStore::CreateUpload(NewUpload u, Callback<Upload> done) {
                  [this, u = std::move(u)](Conn& c) { return InsertUpload(c, Now(), u); });
 }
 
+void SqliteStore::PutBotPackage(NewBotPackage p, Callback<BotPackageVersion> done) {
+  Submit<BotPackageVersion>(std::move(done), [this, p = std::move(p)](Conn& c) {
+    return InsertBotPackage(c, Now(), p);
+  });
+}
+
 void SqliteStore::MarkAnswered(int64_t tenant_id, int64_t conversation_id, int64_t seq,
                                StatusCallback done) {
   SubmitStatus(std::move(done), [tenant_id, conversation_id, seq](Conn& c) {
@@ -922,6 +977,45 @@ Result<int64_t> SqliteStore::CountTenants() {
     KEFU_PREPARE(q, c, "SELECT COUNT(*) FROM tenants");
     return One(
         q, [](const Stmt& s) { return s.Int(0); }, "count");
+  });
+}
+
+Result<std::vector<Tenant>> SqliteStore::ListTenants() {
+  return Read<std::vector<Tenant>>([](Conn& c) -> Result<std::vector<Tenant>> {
+    KEFU_PREPARE(q, c, "SELECT " KEFU_TENANT_COLS " FROM tenants ORDER BY id");
+    return Many(q, TenantRow);
+  });
+}
+
+Result<std::vector<BotPackageVersion>> SqliteStore::ListBotPackages(int64_t tenant_id) {
+  return Read<std::vector<BotPackageVersion>>(
+      [&](Conn& c) -> Result<std::vector<BotPackageVersion>> {
+        KEFU_PREPARE(q, c,
+                     "SELECT " KEFU_BOTPKG_COLS
+                     " FROM bot_packages WHERE tenant_id = ? ORDER BY version DESC");
+        q.Bind(tenant_id);
+        return Many(q, BotPackageRow);
+      });
+}
+
+Result<BotPackageVersion> SqliteStore::GetBotPackage(int64_t tenant_id, int64_t version,
+                                                     std::vector<BotPackageFile>* files) {
+  return Read<BotPackageVersion>([&](Conn& c) -> Result<BotPackageVersion> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_BOTPKG_COLS
+                 " FROM bot_packages WHERE tenant_id = ?1 AND (?2 = 0 OR version = ?2) "
+                 "ORDER BY version DESC LIMIT 1");
+    q.Bind(tenant_id).Bind(version);
+    Result<BotPackageVersion> v = One(q, BotPackageRow, "bot package version");
+    if (!v.ok() || files == nullptr) return v;
+    KEFU_PREPARE(f, c,
+                 "SELECT path, content FROM bot_package_files "
+                 "WHERE package_id = ? AND tenant_id = ? ORDER BY path");
+    f.Bind(v->id).Bind(tenant_id);
+    auto rows = Many(f, [](const Stmt& s) { return BotPackageFile{s.Text(0), s.Blob(1)}; });
+    if (!rows.ok()) return rows.status();
+    *files = std::move(*rows);
+    return v;
   });
 }
 

@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
   void CreateContact(NewContact c, Callback<Contact> done) override;
   void CreateConversation(NewConversation c, Callback<Conversation> done) override;
   void CreateUpload(NewUpload u, Callback<Upload> done) override;
+  void PutBotPackage(NewBotPackage p, Callback<BotPackageVersion> done) override;
   void MarkAnswered(int64_t tenant_id, int64_t conversation_id, int64_t seq,
                     StatusCallback done) override;
   void PutSetting(std::string key, std::string value, StatusCallback done) override;
@@ -62,6 +63,10 @@ class SqliteStore final : public Store {
   void Close() override;
 
   Result<int64_t> CountTenants() override;
+  Result<std::vector<Tenant>> ListTenants() override;
+  Result<std::vector<BotPackageVersion>> ListBotPackages(int64_t tenant_id) override;
+  Result<BotPackageVersion> GetBotPackage(int64_t tenant_id, int64_t version,
+                                          std::vector<BotPackageFile>* files) override;
   Result<std::string> GetSetting(const std::string& key) override;
   Result<Tenant> GetTenant(int64_t tenant_id) override;
   Result<Tenant> FindTenantByPublicKey(const std::string& public_key) override;

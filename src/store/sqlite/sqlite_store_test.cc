@@ -99,7 +99,8 @@ TEST(SqliteMigrations, AppliedOnceAndReopenIsANoOp) {
   std::set<std::string> have(tables.begin(), tables.end());
   for (const char* t :
        {"tenants", "users", "api_keys", "contacts", "channels", "conversations", "messages",
-        "uploads", "events", "outbox", "pending_replies", "settings", "schema_migrations"}) {
+        "uploads", "events", "outbox", "pending_replies", "settings", "schema_migrations",
+        "bot_packages", "bot_package_files"}) {
     EXPECT_TRUE(have.count(t)) << t;
   }
   auto indexes = Column(path, "SELECT name FROM sqlite_master WHERE type = 'index'");
