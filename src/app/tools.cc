@@ -22,6 +22,10 @@ std::span<const Tool> Tools() {
       {"demo-orders",
        "Serve the demo shop's order system over HTTP (orders, returns, addresses, invoices)",
        RunDemoOrders},
+      {"train",
+       "Validate and train a bot package; list the examples the trained bot confuses, with "
+       "file:line",
+       RunTrain},
       {"import",
        "Validate a bot package folder and store it in the database as the tenant's next version",
        RunImport},

@@ -25,6 +25,7 @@ int RunEvalEmotion(int argc, char** argv);
 int RunEvalBot(int argc, char** argv);  // tool_eval_bot.cc: `kefu eval --bot DIR`
 int RunChat(int argc, char** argv);     // tool_chat.cc: `kefu chat --bot DIR`
 int RunDemoOrders(int argc, char** argv);  // tool_demo_orders.cc: `kefu demo-orders`
+int RunTrain(int argc, char** argv);       // tool_train.cc: `kefu train --bot DIR`
 int RunImport(int argc, char** argv);      // tool_package.cc: `kefu import --bot DIR`
 int RunExport(int argc, char** argv);      // tool_package.cc: `kefu export --out DIR`
 

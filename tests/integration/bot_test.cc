@@ -331,6 +331,38 @@ TEST(BotPackageImport, RoundTripsThroughTheDatabaseWithoutLoss) {
   EXPECT_EQ(HttpRequest(server.port(), "GET", "/healthz").status, 200);
 }
 
+TEST(BotTrain, TrainsCrossChecksAndRefusesAnInvalidPackage) {
+  if (kSanitizerBuild) GTEST_SKIP() << "release build only (two trainings)";
+  char tmpl[] = "/tmp/kefu-train-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const fs::path dir = tmpl;
+  const std::string log = (dir / "train.json").string();
+  ASSERT_EQ(RunCommand({KEFU_BINARY, "train", "--bot", kShop, "--json", "--top", "3"}, log, 120s),
+            0)
+      << ReadFile(log);
+  Json out = Json::parse(ReadFile(log), nullptr, false);
+  ASSERT_TRUE(out.is_object()) << ReadFile(log);
+  EXPECT_GE(Int(out, "intents"), 25);
+  EXPECT_GE(Int(out, "faq"), 80);
+  EXPECT_GT(Int(out, "checked"), 500) << "a fifth of the examples is held out";
+  ASSERT_TRUE(out["check_accuracy"].is_number()) << out.dump();
+  EXPECT_GT(out["check_accuracy"].get<double>(), 0.5) << out.dump();
+  EXPECT_LT(out["check_accuracy"].get<double>(), 1.0) << "held-out examples are not all easy";
+  ASSERT_TRUE(out["confused"].is_array() && out["confused"].size() <= 3u) << out.dump();
+  if (!out["confused"].empty()) {
+    EXPECT_NE(Str(out["confused"][0]["examples"][0], "at").find(".yaml:"), std::string::npos)
+        << out.dump();
+  }
+
+  fs::create_directories(dir / "bad");
+  WriteFile(dir / "bad" / "bot.yaml", "languages: [zh]\nname: {zh: 测试}\ngreting: {zh: 你好}\n");
+  const std::string bad = (dir / "bad.log").string();
+  EXPECT_EQ(RunCommand({KEFU_BINARY, "train", "--bot", (dir / "bad").string()}, bad, 60s), 1);
+  EXPECT_NE(ReadFile(bad).find("bot.yaml:3"), std::string::npos) << ReadFile(bad);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
 TEST(NoBot, ReloadIsNotFound) {
   ServerProcess server;
   ASSERT_TRUE(server.Start()) << server.LogTail();
