@@ -148,6 +148,12 @@ int ParseCli(int argc, char** argv, Cli* cli) {
       ->envname("KEFU_RESPONDER_DELAY_MS")
       ->capture_default_str();
   serve
+      ->add_option("--agent-grace-ms", o.agent_grace_ms,
+                   "An agent whose console is gone this long loses their chats to the queue, ms")
+      ->envname("KEFU_AGENT_GRACE_MS")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600} * 1000))
+      ->capture_default_str();
+  serve
       ->add_flag("--demo", o.demo,
                  "On an empty database, create the demo shop tenant (public key pk_demo_shop) "
                  "and print its admin password and API key")

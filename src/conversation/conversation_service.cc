@@ -44,13 +44,13 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
   store::NewMessage m;
   m.tenant_id = in.tenant_id;
   m.conversation_id = in.conversation_id;
-  m.sender = store::Sender::kContact;
+  m.sender = in.sender;
   m.sender_id = in.contact_id;
   m.client_id = std::move(in.client_id);
   m.text = std::move(in.text);
   m.attachments_json = std::move(in.attachments_json);
   m.created_at = d_.clock->NowMillis();
-  in.bot_mode = in.bot_mode && d_.responder != nullptr;
+  in.bot_mode = in.bot_mode && d_.responder != nullptr && in.sender == store::Sender::kContact;
   m.expects_reply = in.bot_mode;
   // No events row: the messages table is the durable record of
   // message.created (ordered by id); the bus carries it live.

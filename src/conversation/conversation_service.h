@@ -31,6 +31,9 @@ namespace kefu::conversation {
 struct Inbound {
   int64_t tenant_id = 0;
   int64_t conversation_id = 0;
+  // Who wrote it: the contact (contact_id is theirs) or an agent (contact_id
+  // is the agent's user id; never answered by the bot).
+  store::Sender sender = store::Sender::kContact;
   int64_t contact_id = 0;
   std::string client_id;  // idempotency key; may be empty
   std::string text;

@@ -20,14 +20,20 @@ Json MessageView(const store::Message& m, Audience audience) {
 }
 
 Json ConversationView(const store::Conversation& c) {
-  return Json{{"id", c.id},
-              {"contact_id", c.contact_id},
-              {"channel", c.channel},
-              {"status", c.status},
-              {"language", c.language},
-              {"last_seq", c.last_seq},
-              {"created_at", c.created_at},
-              {"updated_at", c.updated_at}};
+  Json j{{"id", c.id},
+         {"contact_id", c.contact_id},
+         {"channel", c.channel},
+         {"status", c.status},
+         {"language", c.language},
+         {"last_seq", c.last_seq},
+         {"created_at", c.created_at},
+         {"updated_at", c.updated_at},
+         {"assignee_id", c.assignee_id ? Json(*c.assignee_id) : Json(nullptr)},
+         {"first_response_at", c.first_response_at ? Json(*c.first_response_at) : Json(nullptr)},
+         {"resolved_at", c.resolved_at ? Json(*c.resolved_at) : Json(nullptr)}};
+  if (!c.queue.empty()) j["queue"] = c.queue;
+  if (!c.handoff_reason.empty()) j["handoff_reason"] = c.handoff_reason;
+  return j;
 }
 
 }  // namespace kefu::conversation

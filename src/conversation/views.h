@@ -12,7 +12,9 @@ namespace kefu::conversation {
 // understood and did (its NLU annotations, the dialogue state).
 enum class Audience { kCustomer, kStaff };
 Json MessageView(const store::Message& m, Audience audience = Audience::kCustomer);
-// {id, contact_id, channel, status, language, last_seq, created_at, updated_at}
+// {id, contact_id, channel, status, language, last_seq, created_at, updated_at,
+//  assignee_id, first_response_at, resolved_at (null when unset), queue?,
+//  handoff_reason?}
 Json ConversationView(const store::Conversation& c);
 
 }  // namespace kefu::conversation

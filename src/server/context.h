@@ -13,6 +13,7 @@
 #include "conversation/conversation_service.h"
 #include "core/clock.h"
 #include "core/metrics.h"
+#include "handoff/handoff_service.h"
 #include "store/store.h"
 
 namespace kefu::server {
@@ -63,6 +64,7 @@ struct Context {
   bus::Bus* bus = nullptr;
   conversation::ConversationService* conversations = nullptr;
   conversation::Responder* responder = nullptr;  // null: nobody answers
+  handoff::HandoffService* handoff = nullptr;
   metrics::Registry* metrics = nullptr;
   Clock* clock = nullptr;
   store::FaultInjector* faults = nullptr;  // null unless fault injection is enabled

@@ -1,5 +1,7 @@
 #include "server/http_api.h"
 
+#include "server/auth.h"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -28,6 +30,7 @@ struct HttpApi::Call {
   std::map<std::string, std::string> query;
   int64_t tenant_id = 0;
   std::optional<store::ApiKey> key;
+  std::optional<store::User> user;  // a signed-in user (session) instead of a key
   int64_t contact_id = 0;  // widget credentials
 };
 
@@ -140,6 +143,11 @@ std::string OptionalString(const Json& j, const char* name, std::string fallback
   return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
+Json UserView(const store::User& u) {
+  return Json{{"id", u.id},       {"tenant_id", u.tenant_id}, {"email", u.email},
+              {"name", u.name},   {"role", u.role},           {"created_at", u.created_at}};
+}
+
 Json ApiKeyView(const store::ApiKey& k) {
   Json j{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix},
          {"role", k.role}, {"created_at", k.created_at}};
@@ -185,6 +193,11 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::post, "/api/v1/messages", Auth::kAnyKey, &HttpApi::PostMessage},
       {V::post, "/api/v1/uploads", Auth::kKeyOrWidget, &HttpApi::CreateUpload},
       {V::get, "/api/v1/uploads/{}", Auth::kKeyOrWidget, &HttpApi::GetUpload},
+      {V::post, "/api/v1/login", Auth::kNone, &HttpApi::Login},
+      {V::post, "/api/v1/logout", Auth::kSession, &HttpApi::Logout},
+      {V::get, "/api/v1/me", Auth::kSession, &HttpApi::Me},
+      {V::post, "/api/v1/users", Auth::kAdminKey, &HttpApi::CreateUser},
+      {V::get, "/api/v1/users", Auth::kAdminKey, &HttpApi::ListUsers},
       {V::get, "/api/v1/bot", Auth::kAnyKey, &HttpApi::GetBot},
       {V::post, "/api/v1/bot/reload", Auth::kAdminKey, &HttpApi::ReloadBot},
   };
@@ -215,6 +228,20 @@ Status HttpApi::Authenticate(Auth auth, Call& c) {
     return Status::Ok();
   }
   constexpr std::string_view kBearer = "Bearer ";
+  // A signed-in user: the console's cookie or a bearer session token.
+  const bool session_bearer = authz.starts_with(kBearer) &&
+                              authz.substr(kBearer.size()).starts_with(kSessionPrefix);
+  if (auth == Auth::kSession || session_bearer ||
+      (authz.empty() && !c.req[http::field::cookie].empty())) {
+    auto user = SessionUser(c.req, ctx_);
+    if (!user.ok()) return user.status();
+    if (auth == Auth::kAdminKey && user->role != "admin") {
+      return Status::PermissionDenied("this needs an admin");
+    }
+    c.tenant_id = user->tenant_id;
+    c.user = std::move(*user);
+    return Status::Ok();
+  }
   if (!authz.starts_with(kBearer)) {
     return Status::Unauthenticated("send Authorization: Bearer <api key>");
   }
@@ -632,6 +659,120 @@ asio::awaitable<Response> HttpApi::ReloadBot(Call& c) {
   }
   spdlog::info("bot reloaded");
   co_return JsonResponse(http::status::ok, *r, c.req);
+}
+
+// ---- signed-in users ----------------------------------------------------------
+
+// {email, password, tenant?}: tenant is the public key, needed only when the
+// email belongs to users of several tenants. A wrong email and a wrong
+// password get the same answer, after the same work.
+asio::awaitable<Response> HttpApi::Login(Call& c) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto email = RequiredString(*body, "email", 320);
+  auto password = RequiredString(*body, "password", 1024);
+  for (const Status& s : {email.status(), password.status()}) {
+    if (!s.ok()) co_return Error(s, c.req);
+  }
+  std::optional<store::User> user;
+  const std::string tenant_key = OptionalString(*body, "tenant");
+  if (!tenant_key.empty()) {
+    auto tenant = ctx_.store->FindTenantByPublicKey(tenant_key);
+    if (!tenant.ok()) co_return Error(Status::UnknownTenant("no tenant has this public key"), c.req);
+    auto u = ctx_.store->FindUserByEmail(tenant->id, *email);
+    if (u.ok()) user = std::move(*u);
+  } else {
+    auto users = ctx_.store->FindUsersByEmail(*email);
+    if (!users.ok()) co_return Error(users.status(), c.req);
+    if (users->size() > 1) {
+      co_return Error(Status::InvalidArgument(
+                          "this email signs in to several tenants: add \"tenant\" (its public key)"),
+                      c.req);
+    }
+    if (users->size() == 1) user = users->front();
+  }
+  // Verify against a real hash even for an unknown email (same time).
+  static const std::string kDummy = [] {
+    auto h = crypto::HashPassword("not the password of anyone");
+    return h.ok() ? *h : std::string();
+  }();
+  std::string hash = user ? user->password_hash : kDummy;
+  std::string pw = *password;
+  auto verify = [this, hash, pw](auto cb) {
+    jobs_.Post([hash, pw, cb] { cb(Result<bool>(crypto::VerifyPassword(hash, pw))); });
+  };
+  auto ok = co_await AwaitResult<bool>(std::move(verify));
+  if (!ok.ok() || !*ok || !user) {
+    spdlog::info("login refused for {}", *email);
+    co_return Error(Status::Unauthenticated("wrong email or password"), c.req);
+  }
+  const std::string token = crypto::RandomToken(kSessionPrefix);
+  const int64_t expires = ctx_.clock->NowMillis() + kSessionLifetimeMs;
+  store::NewSession ns{user->tenant_id, user->id, crypto::Sha256Hex(token), expires};
+  auto create = [&](auto cb) { ctx_.store->CreateSession(std::move(ns), cb); };
+  auto session = co_await AwaitResult<store::Session>(std::move(create));
+  if (!session.ok()) co_return Error(session.status(), c.req);
+  spdlog::info("user={} tenant={} signed in", user->id, user->tenant_id);
+  Response res = JsonResponse(
+      http::status::ok, Json{{"user", UserView(*user)}, {"token", token}, {"expires_at", expires}},
+      c.req);
+  res.set(http::field::set_cookie, SessionCookieHeader(token, kSessionLifetimeMs / 1000));
+  co_return res;
+}
+
+asio::awaitable<Response> HttpApi::Logout(Call& c) {
+  const std::string token = SessionToken(c.req);
+  auto remove = [&](auto cb) { ctx_.store->DeleteSession(crypto::Sha256Hex(token), cb); };
+  Status s = co_await AwaitStatus(std::move(remove));
+  if (!s.ok()) co_return Error(s, c.req);
+  Response res{http::status::no_content, c.req.version()};
+  res.set(http::field::set_cookie, ClearSessionCookieHeader());
+  res.keep_alive(c.req.keep_alive());
+  res.prepare_payload();
+  co_return res;
+}
+
+asio::awaitable<Response> HttpApi::Me(Call& c) {
+  co_return JsonResponse(http::status::ok, Json{{"user", UserView(*c.user)}}, c.req);
+}
+
+// {email, name, role, password}: an agent, supervisor or admin of the tenant.
+asio::awaitable<Response> HttpApi::CreateUser(Call& c) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto email = RequiredString(*body, "email", 320);
+  auto password = RequiredString(*body, "password", 1024);
+  for (const Status& s : {email.status(), password.status()}) {
+    if (!s.ok()) co_return Error(s, c.req);
+  }
+  if (email->find('@') == std::string::npos) {
+    co_return Error(Status::InvalidArgument("\"email\" must be an e-mail address"), c.req);
+  }
+  if (password->size() < 8) {
+    co_return Error(Status::InvalidArgument("\"password\" needs at least 8 characters"), c.req);
+  }
+  const std::string role = OptionalString(*body, "role", "agent");
+  if (role != "admin" && role != "supervisor" && role != "agent") {
+    co_return Error(Status::InvalidArgument("\"role\" must be admin, supervisor or agent"), c.req);
+  }
+  std::string pw = *password;
+  auto hash_password = [this, pw](auto cb) { jobs_.Post([pw, cb] { cb(crypto::HashPassword(pw)); }); };
+  auto hash = co_await AwaitResult<std::string>(std::move(hash_password));
+  if (!hash.ok()) co_return Error(hash.status(), c.req);
+  store::NewUser nu{c.tenant_id, *email, OptionalString(*body, "name", *email).substr(0, 200), role,
+                    *hash};
+  auto create = [&](auto cb) { ctx_.store->CreateUser(std::move(nu), cb); };
+  auto user = co_await AwaitResult<store::User>(std::move(create));
+  if (!user.ok()) co_return Error(user.status(), c.req);
+  co_return JsonResponse(http::status::created, Json{{"user", UserView(*user)}}, c.req);
+}
+
+asio::awaitable<Response> HttpApi::ListUsers(Call& c) {
+  auto users = ctx_.store->ListUsers(c.tenant_id);
+  if (!users.ok()) co_return Error(users.status(), c.req);
+  Json list = Json::array();
+  for (const auto& u : *users) list.push_back(UserView(u));
+  co_return JsonResponse(http::status::ok, Json{{"users", list}}, c.req);
 }
 
 }  // namespace kefu::server

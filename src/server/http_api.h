@@ -42,7 +42,9 @@ class HttpApi {
 
  private:
   struct Call;
-  enum class Auth { kNone, kAnyKey, kAdminKey, kKeyOrWidget };
+  // kAnyKey / kAdminKey also accept a signed-in user (admin for kAdminKey);
+  // kSession takes only a signed-in user.
+  enum class Auth { kNone, kAnyKey, kAdminKey, kKeyOrWidget, kSession };
   using Handler = boost::asio::awaitable<Response> (HttpApi::*)(Call&);
   struct Route {
     http::verb method;
@@ -67,6 +69,11 @@ class HttpApi {
   boost::asio::awaitable<Response> CreateUpload(Call& c);
   boost::asio::awaitable<Response> GetUpload(Call& c);
   boost::asio::awaitable<Response> GetBot(Call& c);
+  boost::asio::awaitable<Response> Login(Call& c);
+  boost::asio::awaitable<Response> Logout(Call& c);
+  boost::asio::awaitable<Response> Me(Call& c);
+  boost::asio::awaitable<Response> CreateUser(Call& c);
+  boost::asio::awaitable<Response> ListUsers(Call& c);
   boost::asio::awaitable<Response> ReloadBot(Call& c);
 
   Status Authenticate(Auth auth, Call& c);

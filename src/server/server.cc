@@ -14,10 +14,12 @@
 #include <future>
 #include <thread>
 
+#include "channels/agent_session.h"
 #include "channels/widget_session.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "server/async.h"
+#include "server/auth.h"
 #include "server/http_api.h"
 
 namespace kefu::server {
@@ -54,6 +56,9 @@ class AsioExecutor final : public Executor {
 bool IsWidgetPath(std::string_view target) {
   return target.substr(0, target.find('?')) == "/ws/widget";
 }
+bool IsAgentPath(std::string_view target) {
+  return target.substr(0, target.find('?')) == "/ws/agent";
+}
 
 class Server {
  public:
@@ -69,6 +74,8 @@ class Server {
         responder_(MakeResponder(opts, store)),
         service_(conversation::Deps{&store, bus_.get(), responder_.get(), &executor_,
                                     Clock::Real(), &metrics_}),
+        handoff_(handoff::HandoffDeps{&store, bus_.get(), &executor_, Clock::Real()},
+                 handoff::HandoffOptions{5, opts.agent_grace_ms}),
         api_(ctx_, jobs_),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM) {
@@ -76,6 +83,7 @@ class Server {
     ctx_.bus = bus_.get();
     ctx_.conversations = &service_;
     ctx_.responder = responder_.get();
+    ctx_.handoff = &handoff_;
     ctx_.metrics = &metrics_;
     ctx_.clock = Clock::Real();
     ctx_.data_dir = opts.data_dir;
@@ -85,6 +93,8 @@ class Server {
     metrics_.store_queue_depth = [&store] { return static_cast<int64_t>(store.QueueDepth()); };
   }
 
+  // Reads the conversations waiting for agents. Errors: the store's.
+  Status StartHandoff() { return handoff_.Start(); }
   // Why the responder could not be built (e.g. an invalid bot package).
   const Status& responder_status() const { return responder_status_; }
   metrics::Registry& metrics() { return metrics_; }
@@ -251,6 +261,23 @@ class Server {
       }
       if (ec) break;
       Request req = parser.release();
+      if (websocket::is_upgrade(req) && IsAgentPath(req.target())) {
+        auto user = SessionUser(req, ctx_);
+        if (!user.ok() || ctx_.draining) {
+          // Built before the co_await: g++ 12 destroys a temporary of a
+          // conditional expression inside a co_await statement twice.
+          Status refused = user.status();
+          if (ctx_.draining) refused = Status::Unavailable("shutting down");
+          Response res = ErrorResponse(refused, req.version(), false);
+          co_await Write(stream, std::move(res));
+          break;
+        }
+        ctx_.connections.Remove(id);
+        stream.expires_never();
+        co_await channels::RunAgentSession(channels::WidgetStream(std::move(stream)),
+                                           std::move(req), std::move(*user), ctx_);
+        co_return;
+      }
       if (websocket::is_upgrade(req)) {
         if (!IsWidgetPath(req.target())) {
           co_await Write(stream, ErrorResponse(Status::NotFound("no WebSocket at this path"),
@@ -348,6 +375,7 @@ class Server {
   Status responder_status_;
   std::unique_ptr<conversation::Responder> responder_;
   conversation::ConversationService service_;
+  handoff::HandoffService handoff_;
   Context ctx_;
   HttpApi api_;
   tcp::acceptor acceptor_;
@@ -464,6 +492,10 @@ int RunServer(const ServerOptions& opts) {
       return 1;
     }
     if (opts.enable_fault_injection) server.context().faults = &faults;
+    if (Status s = server.StartHandoff(); !s.ok()) {
+      spdlog::critical("cannot read the conversations waiting for agents: {}", s.ToString());
+      return 1;
+    }
     if (Status s = server.Listen(); !s.ok()) {
       spdlog::critical("{}", s.ToString());
       return 1;

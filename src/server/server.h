@@ -40,6 +40,7 @@ struct ServerOptions {
   std::string responder = "echo";  // echo | none | bot (then make_responder builds it)
   int64_t responder_delay_ms = 0;
   ResponderFactory make_responder;  // for responder "bot" (`kefu serve --bot DIR`)
+  int64_t agent_grace_ms = 30000;   // an agent gone this long: their chats go back to the line
   Limits limits;
 };
 

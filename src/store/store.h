@@ -82,6 +82,20 @@ struct Conversation {
   int64_t last_seq = 0;  // seq of the newest message, 0 when empty
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  // Handoff and routing.
+  std::optional<int64_t> assignee_id;  // the agent (a user) it is assigned to
+  std::string queue;                   // the queue it waits in or was routed through
+  std::string handoff_reason;          // why the bot handed it over
+  std::optional<int64_t> first_response_at;  // an agent's first message
+  std::optional<int64_t> resolved_at;
+};
+
+// A signed-in user's session (the console's cookie, or a bearer token).
+struct Session {
+  int64_t tenant_id = 0;
+  int64_t user_id = 0;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
 };
 
 struct Message {
@@ -255,6 +269,31 @@ struct NewUpload {
   std::string path;
 };
 
+// A change of a conversation outside a message (routing: assigned, back to
+// the queue, resolved, returned to the bot). Fields left empty are kept.
+struct ConversationChange {
+  int64_t tenant_id = 0;
+  int64_t id = 0;
+  std::optional<std::string> status;
+  // Set (a user id) or cleared (nullopt inside): std::optional<std::optional<...>>.
+  std::optional<std::optional<int64_t>> assignee_id;
+  std::optional<std::string> queue;
+  std::optional<std::string> handoff_reason;
+  // Applied only while the conversation still has this status (and, when
+  // set, this assignee): a router's decision taken on a stale view fails
+  // AlreadyExists instead of overwriting a newer one.
+  std::optional<std::string> expect_status;
+  std::optional<std::optional<int64_t>> expect_assignee;
+  std::vector<NewEvent> events;  // in the same transaction
+};
+
+struct NewSession {
+  int64_t tenant_id = 0;
+  int64_t user_id = 0;
+  std::string token_sha256;  // hex SHA-256 of the token; never the token
+  int64_t expires_at = 0;
+};
+
 struct NewBotPackage {
   int64_t tenant_id = 0;
   std::string sha256;
@@ -330,6 +369,12 @@ class Store {
   // Errors: NotFound (contact).
   virtual void CreateConversation(NewConversation c, Callback<Conversation> done) = 0;
   virtual void CreateUpload(NewUpload u, Callback<Upload> done) = 0;
+  // Errors: NotFound (conversation), AlreadyExists (an expectation failed),
+  // InvalidArgument (an unknown status). Returns the conversation after it.
+  virtual void UpdateConversation(ConversationChange c, Callback<Conversation> done) = 0;
+  // Errors: NotFound (user of another tenant).
+  virtual void CreateSession(NewSession s, Callback<Session> done) = 0;
+  virtual void DeleteSession(std::string token_sha256, StatusCallback done) = 0;
   // Stores the package as the tenant's next version, all files in one
   // transaction. Errors: NotFound (tenant), InvalidArgument (no files, a
   // path twice or empty).
@@ -362,6 +407,12 @@ class Store {
   virtual Result<ApiKey> FindApiKeyBySecretHash(const std::string& sha256) = 0;
   virtual Result<std::vector<ApiKey>> ListApiKeys(int64_t tenant_id) = 0;
   virtual Result<User> FindUserByEmail(int64_t tenant_id, const std::string& email) = 0;
+  // The users of that email in every tenant (login without a tenant).
+  virtual Result<std::vector<User>> FindUsersByEmail(const std::string& email) = 0;
+  virtual Result<User> GetUser(int64_t tenant_id, int64_t id) = 0;
+  virtual Result<std::vector<User>> ListUsers(int64_t tenant_id) = 0;
+  // A session not expired at `now_millis`. Errors: NotFound.
+  virtual Result<Session> FindSession(const std::string& token_sha256, int64_t now_millis) = 0;
   virtual Result<Contact> GetContact(int64_t tenant_id, int64_t id) = 0;
   virtual Result<Contact> FindContactByTokenHash(int64_t tenant_id, const std::string& sha256) = 0;
   virtual Result<Contact> FindContactByExternalId(int64_t tenant_id, const std::string& external_id) = 0;

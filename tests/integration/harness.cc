@@ -612,7 +612,12 @@ struct WidgetClient::Impl {
   }
 };
 
-WidgetClient::WidgetClient(uint16_t port, Millis timeout) : impl_(std::make_unique<Impl>()) {
+WidgetClient::WidgetClient(uint16_t port, Millis timeout)
+    : WidgetClient(port, "/ws/widget", {}, timeout) {}
+
+WidgetClient::WidgetClient(uint16_t port, const std::string& path, const Headers& headers,
+                           Millis timeout)
+    : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   bool done = false;
   beast::error_code ec;
@@ -624,13 +629,14 @@ WidgetClient::WidgetClient(uint16_t port, Millis timeout) : impl_(std::make_uniq
                                   });
   bool ok = RunUntil(s.ioc, [&] { return done; }, deadline) && !ec;
   if (ok) {
-    s.ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+    s.ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
       req.set(http::field::user_agent, "kefu-integration-tests");
+      for (const auto& [name, value] : headers) req.set(name, value);
     }));
     s.ws.auto_fragment(false);
     s.ws.read_message_max(64u << 20);
     done = false;
-    s.ws.async_handshake("127.0.0.1", "/ws/widget", [&](beast::error_code e) {
+    s.ws.async_handshake("127.0.0.1", path, [&](beast::error_code e) {
       ec = e;
       done = true;
     });

@@ -178,6 +178,10 @@ HttpResponse HttpRequest(uint16_t port, std::string_view method, std::string_vie
 class WidgetClient {
  public:
   explicit WidgetClient(uint16_t port, Millis timeout = std::chrono::seconds(5));
+  // Another WebSocket path (e.g. "/ws/agent"), with extra request headers
+  // (e.g. the session cookie).
+  WidgetClient(uint16_t port, const std::string& path, const Headers& headers,
+               Millis timeout = std::chrono::seconds(5));
   ~WidgetClient();
   WidgetClient(const WidgetClient&) = delete;
   WidgetClient& operator=(const WidgetClient&) = delete;

@@ -184,9 +184,22 @@ CREATE TABLE bot_package_files (
 ) WITHOUT ROWID;
 )sql";
 
+// Signed-in users' sessions (the console's cookie).
+constexpr const char* kV3 = R"sql(
+CREATE TABLE sessions (
+  token_sha256 TEXT PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(tenant_id, user_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "bot packages", kV2},
+    {3, "sessions", kV3},
 };
 
 constexpr const char* kCreateMigrationsTable =

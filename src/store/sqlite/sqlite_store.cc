@@ -27,8 +27,10 @@ namespace {
 #define KEFU_USER_COLS "id, tenant_id, email, name, role, password_hash, created_at"
 #define KEFU_APIKEY_COLS "id, tenant_id, name, prefix, role, created_at, revoked_at"
 #define KEFU_CONTACT_COLS "id, tenant_id, external_id, name, language, created_at"
-#define KEFU_CONV_COLS \
-  "id, tenant_id, contact_id, channel, status, language, last_seq, created_at, updated_at"
+#define KEFU_CONV_COLS                                                                     \
+  "id, tenant_id, contact_id, channel, status, language, last_seq, created_at, updated_at, " \
+  "assignee_id, coalesce(queue, ''), coalesce(handoff_reason, ''), first_response_at, "      \
+  "resolved_at"
 #define KEFU_MSG_COLS                                                         \
   "id, tenant_id, conversation_id, seq, sender, sender_id, client_id, text, " \
   "attachments_json, payload_json, created_at"
@@ -50,8 +52,9 @@ Contact ContactRow(const Stmt& q) {
   return Contact{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)};
 }
 Conversation ConvRow(const Stmt& q) {
-  return Conversation{q.Int(0),  q.Int(1), q.Int(2), q.Text(3), q.Text(4),
-                      q.Text(5), q.Int(6), q.Int(7), q.Int(8)};
+  return Conversation{q.Int(0),     q.Int(1),     q.Int(2),     q.Text(3),     q.Text(4),
+                      q.Text(5),    q.Int(6),     q.Int(7),     q.Int(8),      q.OptInt(9),
+                      q.Text(10),   q.Text(11),   q.OptInt(12), q.OptInt(13)};
 }
 Message MessageRow(const Stmt& q) {
   Message m;
@@ -235,8 +238,14 @@ Result<Conversation> InsertConversation(Conn& c, int64_t now, const NewConversat
                  .Bind(now)
                  .Exec();
   if (!s.ok()) return s;
-  return Conversation{c.LastInsertId(), n.tenant_id, n.contact_id, n.channel, "bot",
-                      n.language,       0,           now,          now};
+  Conversation conv;
+  conv.id = c.LastInsertId();
+  conv.tenant_id = n.tenant_id;
+  conv.contact_id = n.contact_id;
+  conv.channel = n.channel;
+  conv.language = n.language;
+  conv.created_at = conv.updated_at = now;
+  return conv;
 }
 
 Result<Upload> InsertUpload(Conn& c, int64_t now, const NewUpload& u) {
@@ -318,14 +327,75 @@ Result<BotPackageVersion> InsertBotPackage(Conn& c, int64_t now, const NewBotPac
   return One(r, BotPackageRow, "bot package");
 }
 
+bool KnownStatus(const std::string& s) {
+  return s == "bot" || s == "queued" || s == "assigned" || s == "pending" || s == "resolved";
+}
+
+Result<Conversation> DoUpdateConversation(Conn& c, int64_t now, const ConversationChange& ch) {
+  if (ch.status && !KnownStatus(*ch.status)) {
+    return Status::InvalidArgument("unknown conversation status: " + *ch.status);
+  }
+  KEFU_PREPARE(q, c, "SELECT " KEFU_CONV_COLS " FROM conversations WHERE id = ? AND tenant_id = ?");
+  q.Bind(ch.id).Bind(ch.tenant_id);
+  Result<Conversation> cur = One(q, ConvRow, "conversation");
+  if (!cur.ok()) return cur;
+  if (ch.expect_status && cur->status != *ch.expect_status) {
+    return Status::AlreadyExists("the conversation is " + cur->status + ", not " +
+                                 *ch.expect_status);
+  }
+  if (ch.expect_assignee && cur->assignee_id != *ch.expect_assignee) {
+    return Status::AlreadyExists("the conversation's assignee changed");
+  }
+  Conversation next = *cur;
+  if (ch.status) next.status = *ch.status;
+  if (ch.assignee_id) next.assignee_id = *ch.assignee_id;
+  if (ch.queue) next.queue = *ch.queue;
+  if (ch.handoff_reason) next.handoff_reason = *ch.handoff_reason;
+  if (ch.status && *ch.status == "resolved" && cur->status != "resolved") next.resolved_at = now;
+  if (ch.status && *ch.status != "resolved") next.resolved_at.reset();
+  next.updated_at = now;
+  KEFU_PREPARE(u, c,
+               "UPDATE conversations SET status = ?, assignee_id = ?, queue = ?, "
+               "handoff_reason = ?, resolved_at = ?, updated_at = ? WHERE id = ?");
+  Status s = u.Bind(next.status)
+                 .Bind(next.assignee_id)
+                 .Bind(next.queue)
+                 .Bind(next.handoff_reason)
+                 .Bind(next.resolved_at)
+                 .Bind(now)
+                 .Bind(next.id)
+                 .Exec();
+  if (!s.ok()) return s;
+  for (const NewEvent& e : ch.events) {
+    KEFU_PREPARE(ev, c,
+                 "INSERT INTO events(tenant_id, conversation_id, type, payload_json, created_at) "
+                 "VALUES (?, ?, ?, ?, ?)");
+    s = ev.Bind(next.tenant_id).Bind(next.id).Bind(e.type).Bind(e.payload_json).Bind(now).Exec();
+    if (!s.ok()) return s;
+  }
+  return next;
+}
+
+Result<Session> InsertSession(Conn& c, int64_t now, const NewSession& n) {
+  KEFU_PREPARE(u, c, "SELECT 1 FROM users WHERE id = ? AND tenant_id = ?");
+  Result<bool> found = u.Bind(n.user_id).Bind(n.tenant_id).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return Status::NotFound("user not found");
+  KEFU_PREPARE(q, c,
+               "INSERT INTO sessions(token_sha256, tenant_id, user_id, created_at, expires_at) "
+               "VALUES (?, ?, ?, ?, ?)");
+  Status s = q.Bind(n.token_sha256).Bind(n.tenant_id).Bind(n.user_id).Bind(now).Bind(n.expires_at).Exec();
+  if (!s.ok()) return s;
+  return Session{n.tenant_id, n.user_id, now, n.expires_at};
+}
+
 // ---- AppendMessage ---------------------------------------------------------
 
 Status ValidateMessage(const NewMessage& m) {
   if (m.tenant_id <= 0 || m.conversation_id <= 0) {
     return Status::InvalidArgument("tenant_id and conversation_id are required");
   }
-  if (m.set_status && *m.set_status != "bot" && *m.set_status != "queued" &&
-      *m.set_status != "assigned" && *m.set_status != "pending" && *m.set_status != "resolved") {
+  if (m.set_status && !KnownStatus(*m.set_status)) {
     return Status::InvalidArgument("unknown conversation status: " + *m.set_status);
   }
   switch (m.sender) {
@@ -360,10 +430,17 @@ Result<int64_t> TakeSeq(Conn& c, const NewMessage& m, int64_t message_id, int64_
   Result<int64_t> seq = One(
       q, [](const Stmt& s) { return s.Int(0); }, "message");
   if (!seq.ok()) return seq;
+  // An agent's first message is the conversation's first response.
   KEFU_PREPARE(u, c,
-               "UPDATE conversations SET last_seq = ?, updated_at = ?, "
-               "status = coalesce(?, status) WHERE id = ?");
-  if (Status s = u.Bind(*seq).Bind(now).Bind(m.set_status).Bind(m.conversation_id).Exec();
+               "UPDATE conversations SET last_seq = ?1, updated_at = ?2, "
+               "status = coalesce(?3, status), first_response_at = CASE WHEN ?4 = 1 AND "
+               "first_response_at IS NULL THEN ?2 ELSE first_response_at END WHERE id = ?5");
+  if (Status s = u.Bind(*seq)
+                     .Bind(now)
+                     .Bind(m.set_status)
+                     .Bind(m.sender == Sender::kAgent ? 1 : 0)
+                     .Bind(m.conversation_id)
+                     .Exec();
       !s.ok()) {
     return s;
   }
@@ -886,6 +963,24 @@ void SqliteStore::CreateUpload(NewUpload u, Callback<Upload> done) {
                  [this, u = std::move(u)](Conn& c) { return InsertUpload(c, Now(), u); });
 }
 
+void SqliteStore::UpdateConversation(ConversationChange ch, Callback<Conversation> done) {
+  Submit<Conversation>(std::move(done), [this, ch = std::move(ch)](Conn& c) {
+    return DoUpdateConversation(c, Now(), ch);
+  });
+}
+
+void SqliteStore::CreateSession(NewSession n, Callback<Session> done) {
+  Submit<Session>(std::move(done),
+                  [this, n = std::move(n)](Conn& c) { return InsertSession(c, Now(), n); });
+}
+
+void SqliteStore::DeleteSession(std::string token_sha256, StatusCallback done) {
+  SubmitStatus(std::move(done), [token = std::move(token_sha256)](Conn& c) {
+    KEFU_PREPARE(q, c, "DELETE FROM sessions WHERE token_sha256 = ?");
+    return q.Bind(token).Exec();
+  });
+}
+
 void SqliteStore::PutBotPackage(NewBotPackage p, Callback<BotPackageVersion> done) {
   Submit<BotPackageVersion>(std::move(done), [this, p = std::move(p)](Conn& c) {
     return InsertBotPackage(c, Now(), p);
@@ -1068,6 +1163,42 @@ Result<User> SqliteStore::FindUserByEmail(int64_t tenant_id, const std::string& 
     KEFU_PREPARE(q, c, "SELECT " KEFU_USER_COLS " FROM users WHERE tenant_id = ? AND email = ?");
     q.Bind(tenant_id).Bind(email);
     return One(q, UserRow, "user");
+  });
+}
+
+Result<std::vector<User>> SqliteStore::FindUsersByEmail(const std::string& email) {
+  return Read<std::vector<User>>([&](Conn& c) -> Result<std::vector<User>> {
+    KEFU_PREPARE(q, c, "SELECT " KEFU_USER_COLS " FROM users WHERE email = ? ORDER BY id");
+    q.Bind(email);
+    return Many(q, UserRow);
+  });
+}
+
+Result<User> SqliteStore::GetUser(int64_t tenant_id, int64_t id) {
+  return Read<User>([&](Conn& c) -> Result<User> {
+    KEFU_PREPARE(q, c, "SELECT " KEFU_USER_COLS " FROM users WHERE id = ? AND tenant_id = ?");
+    q.Bind(id).Bind(tenant_id);
+    return One(q, UserRow, "user");
+  });
+}
+
+Result<std::vector<User>> SqliteStore::ListUsers(int64_t tenant_id) {
+  return Read<std::vector<User>>([&](Conn& c) -> Result<std::vector<User>> {
+    KEFU_PREPARE(q, c, "SELECT " KEFU_USER_COLS " FROM users WHERE tenant_id = ? ORDER BY id");
+    q.Bind(tenant_id);
+    return Many(q, UserRow);
+  });
+}
+
+Result<Session> SqliteStore::FindSession(const std::string& token_sha256, int64_t now_millis) {
+  return Read<Session>([&](Conn& c) -> Result<Session> {
+    KEFU_PREPARE(q, c,
+                 "SELECT tenant_id, user_id, created_at, expires_at FROM sessions "
+                 "WHERE token_sha256 = ? AND expires_at > ?");
+    q.Bind(token_sha256).Bind(now_millis);
+    return One(
+        q, [](const Stmt& s) { return Session{s.Int(0), s.Int(1), s.Int(2), s.Int(3)}; },
+        "session");
   });
 }
 

@@ -56,6 +56,9 @@ class SqliteStore final : public Store {
   void CreateConversation(NewConversation c, Callback<Conversation> done) override;
   void CreateUpload(NewUpload u, Callback<Upload> done) override;
   void PutBotPackage(NewBotPackage p, Callback<BotPackageVersion> done) override;
+  void UpdateConversation(ConversationChange c, Callback<Conversation> done) override;
+  void CreateSession(NewSession s, Callback<Session> done) override;
+  void DeleteSession(std::string token_sha256, StatusCallback done) override;
   void MarkAnswered(int64_t tenant_id, int64_t conversation_id, int64_t seq,
                     StatusCallback done) override;
   void PutSetting(std::string key, std::string value, StatusCallback done) override;
@@ -73,6 +76,10 @@ class SqliteStore final : public Store {
   Result<ApiKey> FindApiKeyBySecretHash(const std::string& sha256) override;
   Result<std::vector<ApiKey>> ListApiKeys(int64_t tenant_id) override;
   Result<User> FindUserByEmail(int64_t tenant_id, const std::string& email) override;
+  Result<std::vector<User>> FindUsersByEmail(const std::string& email) override;
+  Result<User> GetUser(int64_t tenant_id, int64_t id) override;
+  Result<std::vector<User>> ListUsers(int64_t tenant_id) override;
+  Result<Session> FindSession(const std::string& token_sha256, int64_t now_millis) override;
   Result<Contact> GetContact(int64_t tenant_id, int64_t id) override;
   Result<Contact> FindContactByTokenHash(int64_t tenant_id, const std::string& sha256) override;
   Result<Contact> FindContactByExternalId(int64_t tenant_id,

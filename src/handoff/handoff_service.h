@@ -1,0 +1,117 @@
+// HandoffService: the conversations the bot handed over, and the agents who
+// take them. It learns of handed-over conversations from the bus
+// (conversation.status_changed → "queued"; at start-up from the store), of
+// agents from their console sessions (presence, capacity), runs the Router
+// and applies each decision with a compare-and-set store write (a stale
+// decision changes nothing), then tells the bus (the customer's widget
+// shows the new status) and the agent's sessions. An agent whose last
+// session ends keeps their chats for a grace period (a reload of the
+// console); after it, the chats go back to the line, nothing dropped.
+//
+// Thread-safety: thread-safe. Callbacks to sessions run on the executor.
+// Single node: the line lives in this process (a Redis-backed router comes
+// with multi-node).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bus/bus.h"
+#include "core/clock.h"
+#include "core/executor.h"
+#include "core/status.h"
+#include "handoff/router.h"
+#include "store/store.h"
+
+namespace kefu::handoff {
+
+inline constexpr const char* kConversationAssigned = "conversation.assigned";
+inline constexpr const char* kConversationRequeued = "conversation.requeued";
+inline constexpr const char* kConversationResolved = "conversation.resolved";
+inline constexpr const char* kConversationReturnedToBot = "conversation.returned_to_bot";
+
+struct HandoffOptions {
+  int default_capacity = 5;    // chats per agent unless their session says otherwise
+  int64_t requeue_grace_ms = 30000;  // an agent gone this long loses their chats
+};
+
+struct HandoffDeps {
+  store::Store* store = nullptr;
+  bus::Bus* bus = nullptr;
+  Executor* executor = nullptr;
+  Clock* clock = nullptr;
+};
+
+// What an agent's session is told.
+struct AgentNotice {
+  enum class Kind { kAssigned, kUnassigned };
+  Kind kind = Kind::kAssigned;
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  std::string status;  // the conversation's status after it
+};
+using AgentNotify = std::function<void(const AgentNotice&)>;
+
+class HandoffService {
+ public:
+  HandoffService(HandoffDeps deps, HandoffOptions options = {});
+  ~HandoffService();
+
+  // Reads the queued and assigned conversations of every tenant and
+  // subscribes to the bus. Errors: the store's.
+  Status Start();
+  void Stop();
+
+  // A console session of an agent. Returns its id.
+  uint64_t AgentConnected(int64_t tenant_id, int64_t user_id, AgentNotify notify);
+  // Errors: NotFound (unknown session).
+  Status SetPresence(uint64_t session, Presence presence, int capacity = 0);
+  void AgentDisconnected(uint64_t session);
+
+  // The agent is done with a conversation assigned to them: "resolved"
+  // (kept as theirs) or "bot" (the bot answers again). Errors: NotFound,
+  // PermissionDenied (not theirs), InvalidArgument (another status).
+  void Release(int64_t tenant_id, int64_t user_id, int64_t conversation_id,
+               const std::string& status, store::StatusCallback done);
+
+  std::vector<int64_t> ChatsOf(int64_t user_id) const;
+  Presence PresenceOf(int64_t user_id) const;
+  int Position(int64_t conversation_id) const;
+  size_t WaitingCount(int64_t tenant_id) const;
+
+ private:
+  struct AgentSession {
+    int64_t tenant_id = 0;
+    int64_t user_id = 0;
+    AgentNotify notify;
+    Presence presence = Presence::kOffline;
+    int capacity = 0;
+  };
+
+  void OnEvent(const bus::Event& e);
+  void Enqueue(const store::Conversation& c);
+  // Runs the router and applies what it decides.
+  void Dispatch();
+  void Apply(const Assignment& a);
+  void Requeue(int64_t tenant_id, int64_t user_id);
+  void Notify(int64_t user_id, const AgentNotice& n);
+  void PublishStatus(const store::Conversation& c);
+  // Presence and capacity of a user over their sessions (the best of them).
+  void UpdateAgentLocked(int64_t tenant_id, int64_t user_id);
+
+  HandoffDeps d_;
+  HandoffOptions options_;
+  mutable std::mutex mu_;
+  Router router_;                                    // guarded by mu_
+  std::map<uint64_t, AgentSession> sessions_;        // guarded by mu_
+  std::map<int64_t, uint64_t> requeue_generation_;   // guarded by mu_: by user
+  uint64_t next_session_ = 0;                        // guarded by mu_
+  uint64_t subscription_ = 0;
+};
+
+}  // namespace kefu::handoff

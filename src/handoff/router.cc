@@ -1,0 +1,154 @@
+#include "handoff/router.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace kefu::handoff {
+
+const char* PresenceName(Presence p) {
+  switch (p) {
+    case Presence::kOnline:
+      return "online";
+    case Presence::kAway:
+      return "away";
+    case Presence::kOffline:
+      break;
+  }
+  return "offline";
+}
+
+bool ParsePresence(std::string_view name, Presence* out) {
+  if (name == "online") {
+    *out = Presence::kOnline;
+  } else if (name == "away") {
+    *out = Presence::kAway;
+  } else if (name == "offline") {
+    *out = Presence::kOffline;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool Router::Key::operator<(const Key& o) const {
+  return std::tie(o.priority, since_ms, conversation_id) <
+         std::tie(priority, o.since_ms, o.conversation_id);
+}
+
+void Router::Enqueue(const Waiting& w) {
+  auto it = waiting_.find(w.conversation_id);
+  if (it != waiting_.end()) {
+    if (w.priority <= it->second.priority) return;
+    lines_[it->second.tenant_id].erase({it->second.priority, it->second.since_ms, w.conversation_id});
+    it->second.priority = w.priority;
+    lines_[w.tenant_id].insert({w.priority, it->second.since_ms, w.conversation_id});
+    return;
+  }
+  waiting_[w.conversation_id] = w;
+  lines_[w.tenant_id].insert({w.priority, w.since_ms, w.conversation_id});
+}
+
+void Router::Remove(int64_t conversation_id) {
+  auto it = waiting_.find(conversation_id);
+  if (it == waiting_.end()) return;
+  auto line = lines_.find(it->second.tenant_id);
+  if (line != lines_.end()) {
+    line->second.erase({it->second.priority, it->second.since_ms, conversation_id});
+    if (line->second.empty()) lines_.erase(line);
+  }
+  waiting_.erase(it);
+}
+
+void Router::SetAgent(int64_t tenant_id, int64_t agent_id, Presence presence, int capacity,
+                      std::vector<std::string> languages, int64_t now_ms) {
+  Agent& a = agents_[agent_id];
+  if (a.presence != Presence::kOnline && presence == Presence::kOnline && a.chats.empty()) {
+    a.idle_since_ms = now_ms;
+  }
+  a.tenant_id = tenant_id;
+  a.presence = presence;
+  a.capacity = std::max(1, capacity);
+  a.languages = std::move(languages);
+}
+
+void Router::Assigned(int64_t agent_id, int64_t conversation_id) {
+  agents_[agent_id].chats.insert(conversation_id);
+  Remove(conversation_id);
+}
+
+void Router::Released(int64_t agent_id, int64_t conversation_id, int64_t now_ms) {
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end()) return;
+  if (it->second.chats.erase(conversation_id) && it->second.chats.empty()) {
+    it->second.idle_since_ms = now_ms;
+  }
+}
+
+bool Router::Eligible(const Agent& a, const Waiting& w) const {
+  if (a.presence != Presence::kOnline || a.tenant_id != w.tenant_id) return false;
+  if (static_cast<int>(a.chats.size()) >= a.capacity) return false;
+  if (a.languages.empty() || w.language.empty()) return true;
+  return std::find(a.languages.begin(), a.languages.end(), w.language) != a.languages.end();
+}
+
+std::vector<Assignment> Router::Assign() {
+  std::vector<Assignment> out;
+  for (auto line = lines_.begin(); line != lines_.end();) {
+    auto& keys = line->second;
+    for (auto k = keys.begin(); k != keys.end();) {
+      const Waiting& w = waiting_.at(k->conversation_id);
+      int64_t best = 0;
+      const Agent* best_agent = nullptr;
+      for (const auto& [id, a] : agents_) {
+        if (!Eligible(a, w)) continue;
+        if (best_agent == nullptr || a.chats.size() < best_agent->chats.size() ||
+            (a.chats.size() == best_agent->chats.size() &&
+             a.idle_since_ms < best_agent->idle_since_ms)) {
+          best = id;
+          best_agent = &a;
+        }
+      }
+      if (best_agent == nullptr) {
+        ++k;  // nobody for this one (language); a later one may fit someone
+        continue;
+      }
+      out.push_back({w.tenant_id, w.conversation_id, best});
+      agents_[best].chats.insert(w.conversation_id);
+      waiting_.erase(k->conversation_id);
+      k = keys.erase(k);
+    }
+    line = keys.empty() ? lines_.erase(line) : std::next(line);
+  }
+  return out;
+}
+
+int Router::Position(int64_t conversation_id) const {
+  auto it = waiting_.find(conversation_id);
+  if (it == waiting_.end()) return 0;
+  auto line = lines_.find(it->second.tenant_id);
+  if (line == lines_.end()) return 0;
+  int pos = 1;
+  for (const Key& k : line->second) {
+    if (k.conversation_id == conversation_id) return pos;
+    ++pos;
+  }
+  return 0;
+}
+
+size_t Router::WaitingCount(int64_t tenant_id) const {
+  auto line = lines_.find(tenant_id);
+  return line == lines_.end() ? 0 : line->second.size();
+}
+
+std::vector<int64_t> Router::ChatsOf(int64_t agent_id) const {
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end()) return {};
+  return {it->second.chats.begin(), it->second.chats.end()};
+}
+
+Presence Router::PresenceOf(int64_t agent_id) const {
+  auto it = agents_.find(agent_id);
+  return it == agents_.end() ? Presence::kOffline : it->second.presence;
+}
+
+}  // namespace kefu::handoff

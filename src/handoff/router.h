@@ -1,0 +1,91 @@
+// The router: who answers a conversation the bot handed over. Waiting
+// conversations of a tenant form one line, ordered by priority, then by how
+// long they have waited; each goes to the tenant's online agent with the
+// fewest chats below their capacity (ties: the one idle longest). A pure
+// value with an injected clock (times are arguments), so every decision is
+// unit-tested; HandoffService (handoff_service.h) applies them.
+//
+// Thread-safety: thread-compatible; HandoffService guards it with a mutex.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kefu::handoff {
+
+enum class Presence { kOffline, kAway, kOnline };
+// "offline", "away", "online".
+const char* PresenceName(Presence p);
+// False for an unknown name.
+bool ParsePresence(std::string_view name, Presence* out);
+
+struct Waiting {
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int priority = 0;       // higher first
+  int64_t since_ms = 0;   // queued at
+  std::string language;   // the customer's ("zh", "en"); empty: any agent
+};
+
+struct Assignment {
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int64_t agent_id = 0;
+};
+
+class Router {
+ public:
+  // Waits (again). Idempotent on the conversation: a second call keeps its
+  // place and takes the higher priority.
+  void Enqueue(const Waiting& w);
+  // No longer waiting (assigned elsewhere, resolved, back to the bot).
+  void Remove(int64_t conversation_id);
+
+  // The agent's presence and capacity (max concurrent chats, >= 1).
+  // Languages: those the agent takes (empty: any).
+  void SetAgent(int64_t tenant_id, int64_t agent_id, Presence presence, int capacity,
+                std::vector<std::string> languages, int64_t now_ms);
+  // Counts a chat on the agent (an assignment made or found at start-up).
+  void Assigned(int64_t agent_id, int64_t conversation_id);
+  // The agent no longer has the chat (resolved, transferred, back to the
+  // bot, or taken away); `now_ms` starts their idle time when it was the last.
+  void Released(int64_t agent_id, int64_t conversation_id, int64_t now_ms);
+
+  // The assignments to make now (already counted here: a failed one must
+  // be undone with Released and Enqueue).
+  std::vector<Assignment> Assign();
+
+  // 1-based place in the tenant's line; 0 when not waiting.
+  int Position(int64_t conversation_id) const;
+  size_t WaitingCount(int64_t tenant_id) const;
+  std::vector<int64_t> ChatsOf(int64_t agent_id) const;
+  Presence PresenceOf(int64_t agent_id) const;
+  bool IsWaiting(int64_t conversation_id) const { return waiting_.count(conversation_id) > 0; }
+
+ private:
+  struct Agent {
+    int64_t tenant_id = 0;
+    Presence presence = Presence::kOffline;
+    int capacity = 1;
+    std::vector<std::string> languages;
+    std::set<int64_t> chats;
+    int64_t idle_since_ms = 0;  // when the last chat ended (or the agent came online)
+  };
+  // The line's order: priority desc, since asc, id asc.
+  struct Key {
+    int priority;
+    int64_t since_ms;
+    int64_t conversation_id;
+    bool operator<(const Key& o) const;
+  };
+  bool Eligible(const Agent& a, const Waiting& w) const;
+
+  std::map<int64_t, Waiting> waiting_;          // by conversation
+  std::map<int64_t, std::set<Key>> lines_;      // by tenant
+  std::map<int64_t, Agent> agents_;             // by user id
+};
+
+}  // namespace kefu::handoff

@@ -1,0 +1,101 @@
+#include "handoff/router.h"
+
+#include <gtest/gtest.h>
+
+namespace kefu::handoff {
+namespace {
+
+constexpr int64_t kTenant = 1;
+
+Waiting W(int64_t conversation, int64_t since, int priority = 0, std::string language = "") {
+  return Waiting{kTenant, conversation, priority, since, std::move(language)};
+}
+
+TEST(Router, NobodyOnlineMeansEverybodyWaitsInOrder) {
+  Router r;
+  r.Enqueue(W(10, 100));
+  r.Enqueue(W(11, 50));
+  r.Enqueue(W(12, 200, /*priority=*/5));
+  EXPECT_TRUE(r.Assign().empty());
+  EXPECT_EQ(r.Position(12), 1) << "priority first";
+  EXPECT_EQ(r.Position(11), 2) << "then the longest waiting";
+  EXPECT_EQ(r.Position(10), 3);
+  EXPECT_EQ(r.Position(99), 0);
+  EXPECT_EQ(r.WaitingCount(kTenant), 3u);
+  r.SetAgent(kTenant, 7, Presence::kAway, 5, {}, 0);
+  EXPECT_TRUE(r.Assign().empty()) << "away takes no chats";
+}
+
+TEST(Router, LeastLoadedAgentFirstThenLongestIdle) {
+  Router r;
+  r.SetAgent(kTenant, 1, Presence::kOnline, 2, {}, /*now=*/100);
+  r.SetAgent(kTenant, 2, Presence::kOnline, 2, {}, /*now=*/50);  // idle longer
+  r.Enqueue(W(10, 1));
+  r.Enqueue(W(11, 2));
+  r.Enqueue(W(12, 3));
+  auto a = r.Assign();
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].conversation_id, 10);
+  EXPECT_EQ(a[0].agent_id, 2) << "tie on load: the one idle longest";
+  EXPECT_EQ(a[1].agent_id, 1) << "then the least loaded";
+  EXPECT_EQ(a[2].conversation_id, 12);
+  EXPECT_EQ(r.ChatsOf(1).size() + r.ChatsOf(2).size(), 3u);
+  // Both full (capacity 2, 3 chats + 1 free): one more fits, then none.
+  r.Enqueue(W(13, 4));
+  r.Enqueue(W(14, 5));
+  auto b = r.Assign();
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].conversation_id, 13);
+  EXPECT_EQ(r.Position(14), 1);
+  r.Released(b[0].agent_id, 13, 200);
+  auto c = r.Assign();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].conversation_id, 14);
+}
+
+TEST(Router, TenantsAndLanguagesAreRespected) {
+  Router r;
+  r.SetAgent(/*tenant=*/2, 5, Presence::kOnline, 3, {}, 0);
+  r.SetAgent(kTenant, 6, Presence::kOnline, 3, {"en"}, 0);
+  r.Enqueue(W(10, 1, 0, "zh"));
+  r.Enqueue(W(11, 2, 0, "en"));
+  auto a = r.Assign();
+  ASSERT_EQ(a.size(), 1u) << "the other tenant's agent takes nothing; zh waits for a zh agent";
+  EXPECT_EQ(a[0].conversation_id, 11);
+  EXPECT_EQ(a[0].agent_id, 6);
+  EXPECT_EQ(r.Position(10), 1);
+  r.SetAgent(kTenant, 8, Presence::kOnline, 1, {"zh", "en"}, 0);
+  auto b = r.Assign();
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].agent_id, 8);
+}
+
+TEST(Router, EnqueueTwiceKeepsThePlaceAndRaisesPriority) {
+  Router r;
+  r.Enqueue(W(10, 1));
+  r.Enqueue(W(11, 2));
+  r.Enqueue(W(11, 99, /*priority=*/3));  // an angrier second request
+  EXPECT_EQ(r.Position(11), 1);
+  r.Enqueue(W(11, 99, /*priority=*/1));  // lower: ignored
+  EXPECT_EQ(r.Position(11), 1);
+  r.Remove(11);
+  EXPECT_EQ(r.Position(10), 1);
+  EXPECT_FALSE(r.IsWaiting(11));
+}
+
+TEST(Router, AssignedAtStartUpCountsAgainstCapacity) {
+  Router r;
+  r.Assigned(4, 10);
+  r.SetAgent(kTenant, 4, Presence::kOnline, 1, {}, 0);
+  r.Enqueue(W(11, 1));
+  EXPECT_TRUE(r.Assign().empty());
+  EXPECT_EQ(r.ChatsOf(4), std::vector<int64_t>{10});
+  Presence p;
+  EXPECT_TRUE(ParsePresence("away", &p));
+  EXPECT_EQ(p, Presence::kAway);
+  EXPECT_FALSE(ParsePresence("busy", &p));
+  EXPECT_STREQ(PresenceName(Presence::kOnline), "online");
+}
+
+}  // namespace
+}  // namespace kefu::handoff
