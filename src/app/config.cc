@@ -68,6 +68,10 @@ int ParseCli(int argc, char** argv, Cli* cli) {
       ->capture_default_str();
   serve->add_option("--static-dir", o.static_dir, "Serve the files of this folder at /")
       ->envname("KEFU_STATIC_DIR");
+  serve
+      ->add_option("--console-dir", o.console_dir,
+                   "Serve the agent console (web/console/dist) at /console/")
+      ->envname("KEFU_CONSOLE_DIR");
   serve->add_option("--threads", o.threads, "I/O threads; 0 = one per core")
       ->envname("KEFU_THREADS")
       ->capture_default_str();

@@ -70,6 +70,7 @@ struct Context {
   store::FaultInjector* faults = nullptr;  // null unless fault injection is enabled
   std::string data_dir;
   std::string static_dir;                  // served at / when non-empty
+  std::string console_dir;                 // the agent console, served at /console/
   Limits limits;
   size_t store_max_queue = 20000;          // the store's queue bound, for /readyz
   std::atomic<bool> draining{false};       // shutting down: refuse new work

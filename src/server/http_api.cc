@@ -292,9 +292,28 @@ asio::awaitable<Response> HttpApi::Handle(const Request& req) {
         req);
     co_return res;
   }
+  // The agent console: a single-page app, so any path under /console/
+  // that is not a file is its index.html.
+  if (req.method() == http::verb::get && !ctx_.console_dir.empty() &&
+      (path == "/console" || path.starts_with("/console/"))) {
+    if (path == "/console") {
+      Response res{http::status::moved_permanently, req.version()};
+      res.set(http::field::location, "/console/");
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+      co_return res;
+    }
+    Response file = StaticFile(req, ctx_.console_dir, "/console");
+    if (file.result() == http::status::not_found) {
+      Request index = req;
+      index.target("/console/");
+      file = StaticFile(index, ctx_.console_dir, "/console");
+    }
+    co_return file;
+  }
   if (req.method() == http::verb::get && !ctx_.static_dir.empty() &&
       !path.starts_with("/api/")) {
-    co_return StaticFile(req);
+    co_return StaticFile(req, ctx_.static_dir, "");
   }
   co_return Error(Status::NotFound(fmt::format("no route for {}", std::string(path))), req);
 }
@@ -594,14 +613,15 @@ asio::awaitable<Response> HttpApi::GetUpload(Call& c) {
 
 // ---- static files ------------------------------------------------------------
 
-Response HttpApi::StaticFile(const Request& req) {
+Response HttpApi::StaticFile(const Request& req, const std::string& root,
+                             std::string_view prefix) {
   std::string_view target = req.target();
-  std::string path(target.substr(0, target.find('?')));
+  std::string path(target.substr(prefix.size(), target.find('?') - prefix.size()));
   if (path.empty() || path.back() == '/') path += "index.html";
   if (path.find("..") != std::string::npos) {
     return Error(Status::NotFound("no such file"), req);
   }
-  fs::path file = fs::path(ctx_.static_dir) / path.substr(1);
+  fs::path file = fs::path(root) / path.substr(1);
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error(Status::NotFound("no such file"), req);
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -609,7 +629,8 @@ Response HttpApi::StaticFile(const Request& req) {
       {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
       {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
       {".png", "image/png"},                 {".json", "application/json"},
-      {".ico", "image/x-icon"}};
+      {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
+      {".map", "application/json"},          {".webp", "image/webp"}};
   auto type = kTypes.find(file.extension().string());
   Response res{http::status::ok, req.version()};
   res.set(http::field::content_type,

@@ -77,7 +77,8 @@ class HttpApi {
   boost::asio::awaitable<Response> ReloadBot(Call& c);
 
   Status Authenticate(Auth auth, Call& c);
-  Response StaticFile(const Request& req);
+  // The file under `root` that the target names after `prefix`.
+  Response StaticFile(const Request& req, const std::string& root, std::string_view prefix);
 
   Context& ctx_;
   Executor& jobs_;

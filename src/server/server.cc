@@ -88,6 +88,7 @@ class Server {
     ctx_.clock = Clock::Real();
     ctx_.data_dir = opts.data_dir;
     ctx_.static_dir = opts.static_dir;
+    ctx_.console_dir = opts.console_dir;
     ctx_.limits = opts.limits;
     ctx_.store_max_queue = opts.max_queue;
     metrics_.store_queue_depth = [&store] { return static_cast<int64_t>(store.QueueDepth()); };

@@ -32,6 +32,7 @@ struct ServerOptions {
   int shutdown_timeout_s = 10;   // graceful shutdown deadline
   std::string data_dir = "var";  // kefu.db and uploads/
   std::string static_dir;        // files served at / (the demo page)
+  std::string console_dir;       // the agent console's built files, served at /console/
   std::string sync = "full";     // SQLite synchronous: full | normal | off
   size_t max_queue = 20000;      // store writes waiting before shedding load
   bool enable_fault_injection = false;  // POST /debug/faults (tests only)
