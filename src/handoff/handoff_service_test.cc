@@ -1,0 +1,227 @@
+// HandoffService over a real store and bus, with an executor the test drains
+// itself: assignment, the compare-and-set that drops a stale decision, an
+// absent agent's chats back in line, release.
+#include "handoff/handoff_service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <queue>
+#include <thread>
+
+namespace kefu::handoff {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ManualExecutor final : public Executor {
+ public:
+  void Post(std::function<void()> f) override { Push(std::move(f)); }
+  void PostAfter(int64_t, std::function<void()> f) override { Push(std::move(f)); }
+  void PostOrdered(uint64_t, std::function<void()> f) override { Push(std::move(f)); }
+  bool RunOne() {
+    std::function<void()> f;
+    {
+      std::lock_guard lock(mu_);
+      if (tasks_.empty()) return false;
+      f = std::move(tasks_.front());
+      tasks_.pop();
+    }
+    f();
+    return true;
+  }
+
+ private:
+  void Push(std::function<void()> f) {
+    std::lock_guard lock(mu_);
+    tasks_.push(std::move(f));
+  }
+  std::mutex mu_;
+  std::queue<std::function<void()>> tasks_;
+};
+
+template <typename T, typename Start>
+Result<T> Wait(Start start) {
+  std::promise<Result<T>> p;
+  start([&p](Result<T> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+class HandoffServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("kefu-handoff-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store::SqliteOptions o;
+    o.path = (dir_ / "kefu.db").string();
+    o.synchronous = "off";
+    auto s = store::Store::OpenSqlite(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    bus_ = bus::Bus::InProcess();
+    tenant_ = Wait<store::Tenant>([&](auto cb) { store_->CreateTenant({"T", "pk_t", "zh-CN"}, cb); })->id;
+    for (const char* email : {"a@x", "b@x"}) {
+      agents_.push_back(Wait<store::User>([&](auto cb) {
+                          store_->CreateUser({tenant_, email, email, "agent", "h"}, cb);
+                        })->id);
+    }
+    contact_ = Wait<store::Contact>([&](auto cb) {
+                 store_->CreateContact({tenant_, "", "c", "zh-CN", ""}, cb);
+               })->id;
+  }
+  void TearDown() override {
+    if (service_) service_->Stop();
+    service_.reset();
+    store_->Close();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  int64_t NewConversation(const std::string& status) {
+    auto c = Wait<store::Conversation>([&](auto cb) {
+      store_->CreateConversation({tenant_, contact_, "widget", "zh-CN"}, cb);
+    });
+    if (status != "bot") EXPECT_TRUE(Change(c->id, status).ok());
+    return c->id;
+  }
+  Result<store::Conversation> Change(int64_t id, const std::string& status,
+                                     std::optional<std::optional<int64_t>> assignee = {}) {
+    store::ConversationChange ch;
+    ch.tenant_id = tenant_;
+    ch.id = id;
+    ch.status = status;
+    ch.assignee_id = assignee;
+    return Wait<store::Conversation>([&](auto cb) { store_->UpdateConversation(ch, cb); });
+  }
+  std::string StatusOf(int64_t id) { return store_->GetConversation(tenant_, id)->status; }
+
+  // Drains the executor until `done` or 5 s.
+  bool Until(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      while (executor_.RunOne()) {
+      }
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  }
+
+  void StartService() {
+    service_ = std::make_unique<HandoffService>(
+        HandoffDeps{store_.get(), bus_.get(), &executor_, &clock_}, HandoffOptions{2, 1000});
+    ASSERT_TRUE(service_->Start().ok());
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<bus::Bus> bus_;
+  ManualExecutor executor_;
+  ManualClock clock_;
+  std::unique_ptr<HandoffService> service_;
+  int64_t tenant_ = 0, contact_ = 0;
+  std::vector<int64_t> agents_;
+};
+
+TEST_F(HandoffServiceTest, AssignsWaitingChatsToOnlineAgentsAndTellsThem) {
+  const int64_t waiting = NewConversation("queued");  // before start: read from the store
+  StartService();
+  EXPECT_EQ(service_->WaitingCount(tenant_), 1u);
+  std::vector<AgentNotice> told;
+  std::mutex mu;
+  uint64_t s = service_->AgentConnected(tenant_, agents_[0], [&](const AgentNotice& n) {
+    std::lock_guard lock(mu);
+    told.push_back(n);
+  });
+  std::vector<bus::Event> seen;
+  bus_->SubscribeAll([&](const bus::Event& e) {
+    std::lock_guard lock(mu);
+    seen.push_back(e);
+  });
+  ASSERT_TRUE(service_->SetPresence(s, Presence::kOnline).ok());
+  ASSERT_TRUE(Until([&] {
+    std::lock_guard lock(mu);
+    return !told.empty();
+  }));
+  EXPECT_EQ(told[0].kind, AgentNotice::Kind::kAssigned);
+  EXPECT_EQ(told[0].conversation_id, waiting);
+  auto conv = store_->GetConversation(tenant_, waiting);
+  EXPECT_EQ(conv->status, "assigned");
+  EXPECT_EQ(conv->assignee_id, agents_[0]);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().type, bus::kConversationStatusChanged);
+  EXPECT_EQ(seen.back().value, "assigned");
+  EXPECT_EQ(service_->ChatsOf(agents_[0]), std::vector<int64_t>{waiting});
+
+  // A conversation the bot hands over later arrives through the bus.
+  const int64_t later = NewConversation("queued");
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, later, nullptr, "queued", 0});
+  ASSERT_TRUE(Until([&] { return StatusOf(later) == "assigned"; }));
+  // Capacity 2: a third waits.
+  const int64_t third = NewConversation("queued");
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, third, nullptr, "queued", 0});
+  ASSERT_TRUE(Until([&] { return service_->Position(third) == 1; }));
+  EXPECT_EQ(StatusOf(third), "queued");
+}
+
+TEST_F(HandoffServiceTest, AStaleDecisionChangesNothing) {
+  StartService();
+  const int64_t c = NewConversation("queued");
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, c, nullptr, "queued", 0});
+  ASSERT_TRUE(Until([&] { return service_->Position(c) == 1; }));
+  // The customer went back to the bot before an agent came.
+  ASSERT_TRUE(Change(c, "bot").ok());
+  uint64_t s = service_->AgentConnected(tenant_, agents_[0], [](const AgentNotice&) {});
+  ASSERT_TRUE(service_->SetPresence(s, Presence::kOnline).ok());
+  ASSERT_TRUE(Until([&] { return service_->ChatsOf(agents_[0]).empty() && service_->Position(c) == 0; }));
+  EXPECT_EQ(StatusOf(c), "bot") << "the compare-and-set refused the stale assignment";
+}
+
+TEST_F(HandoffServiceTest, AnAbsentAgentsChatsGoBackToTheLineAndToTheNextAgent) {
+  StartService();
+  const int64_t c = NewConversation("queued");
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, c, nullptr, "queued", 0});
+  uint64_t s1 = service_->AgentConnected(tenant_, agents_[0], [](const AgentNotice&) {});
+  ASSERT_TRUE(service_->SetPresence(s1, Presence::kOnline).ok());
+  ASSERT_TRUE(Until([&] { return StatusOf(c) == "assigned"; }));
+  // A second tab of the same agent keeps the chats when the first closes.
+  uint64_t s1b = service_->AgentConnected(tenant_, agents_[0], [](const AgentNotice&) {});
+  service_->AgentDisconnected(s1);
+  ASSERT_TRUE(Until([&] { return true; }));
+  EXPECT_EQ(StatusOf(c), "assigned");
+  // The last one closes: after the grace period, back in line.
+  service_->AgentDisconnected(s1b);
+  ASSERT_TRUE(Until([&] { return StatusOf(c) == "queued"; }));
+  EXPECT_FALSE(store_->GetConversation(tenant_, c)->assignee_id.has_value());
+  uint64_t s2 = service_->AgentConnected(tenant_, agents_[1], [](const AgentNotice&) {});
+  ASSERT_TRUE(service_->SetPresence(s2, Presence::kOnline).ok());
+  ASSERT_TRUE(Until([&] {
+    auto conv = store_->GetConversation(tenant_, c);
+    return conv->status == "assigned" && conv->assignee_id == agents_[1];
+  }));
+  // Releasing: only the assignee may, and only to resolved or bot.
+  std::promise<Status> wrong, bad, done;
+  service_->Release(tenant_, agents_[0], c, "resolved", [&](Status st) { wrong.set_value(st); });
+  service_->Release(tenant_, agents_[1], c, "pending", [&](Status st) { bad.set_value(st); });
+  service_->Release(tenant_, agents_[1], c, "resolved", [&](Status st) { done.set_value(st); });
+  auto f1 = wrong.get_future(), f2 = bad.get_future(), f3 = done.get_future();
+  ASSERT_TRUE(Until([&] {
+    return f1.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
+           f3.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }));
+  EXPECT_EQ(f2.get().code(), Code::kInvalidArgument);
+  EXPECT_EQ(f1.get().code(), Code::kPermissionDenied) << "agent 0 cannot resolve agent 1's chat";
+  EXPECT_TRUE(f3.get().ok());
+  EXPECT_EQ(StatusOf(c), "resolved");
+  EXPECT_TRUE(service_->ChatsOf(agents_[1]).empty());
+}
+
+}  // namespace
+}  // namespace kefu::handoff
