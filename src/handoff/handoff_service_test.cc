@@ -88,7 +88,9 @@ class HandoffServiceTest : public ::testing::Test {
     auto c = Wait<store::Conversation>([&](auto cb) {
       store_->CreateConversation({tenant_, contact_, "widget", "zh-CN"}, cb);
     });
-    if (status != "bot") EXPECT_TRUE(Change(c->id, status).ok());
+    if (status != "bot") {
+      EXPECT_TRUE(Change(c->id, status).ok());
+    }
     return c->id;
   }
   Result<store::Conversation> Change(int64_t id, const std::string& status,
