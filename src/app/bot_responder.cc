@@ -51,8 +51,11 @@ std::string DumpOrEmpty(const Json& j) { return j.dump(-1, ' ', false, Json::err
 }  // namespace
 
 BotResponder::BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* store,
-                           Executor* executor)
-    : runtime_(std::move(runtime)), store_(store), executor_(executor) {
+                           Executor* executor, std::function<bool(int64_t)> agents_online)
+    : runtime_(std::move(runtime)),
+      store_(store),
+      executor_(executor),
+      agents_online_(std::move(agents_online)) {
   bot_ = runtime_->bot;
   loaded_at_ = NowMillis();
 }
@@ -103,8 +106,17 @@ void BotResponder::Run(Pending p) {
                              p.turn.message.created_at};
   auto bot = CurrentBot();
   const int64_t conversation_id = p.turn.conversation.id;
+  const int64_t tenant_id = p.turn.conversation.tenant_id;
   bot->Respond(std::move(state), std::move(message),
-               [this, bot, conversation_id, done = std::move(p.done)](dialog::TurnResult r) {
+               [this, bot, conversation_id, tenant_id,
+                done = std::move(p.done)](dialog::TurnResult r) {
+                 // Nobody to take the handoff now: say so honestly; the
+                 // conversation waits in line for the first agent.
+                 if (!r.handoff_reason.empty() && agents_online_ && !agents_online_(tenant_id)) {
+                   std::string notice = bot->HandoffOffline(r.state);
+                   if (!notice.empty()) r.replies.push_back(std::move(notice));
+                   r.annotations["agents_online"] = false;
+                 }
                  std::vector<conversation::Reply> replies;
                  const std::string nlu = DumpOrEmpty(Json{{"nlu", r.annotations}});
                  for (std::string& text : r.replies) {
@@ -224,7 +236,7 @@ size_t BotResponder::CachedStates() const {
 
 Result<std::unique_ptr<conversation::Responder>> MakeBotResponder(
     const BotRuntimeOptions& options, boost::asio::any_io_executor io, store::Store* store,
-    Executor* executor) {
+    Executor* executor, std::function<bool(int64_t)> agents_online) {
   auto started = std::chrono::steady_clock::now();
   auto runtime = StartBotRuntime(options, io);
   if (!runtime.ok()) return runtime.status();
@@ -238,7 +250,8 @@ Result<std::unique_ptr<conversation::Responder>> MakeBotResponder(
                                         std::to_string((*runtime)->orders->port())
                                   : std::string());
   return std::unique_ptr<conversation::Responder>(
-      std::make_unique<BotResponder>(std::move(*runtime), store, executor));
+      std::make_unique<BotResponder>(std::move(*runtime), store, executor,
+                                     std::move(agents_online)));
 }
 
 }  // namespace kefu::app

@@ -38,7 +38,11 @@ class BotResponder final : public conversation::Responder {
  public:
   // `store` (states after a restart) and `executor` must outlive the
   // responder; the runtime's I/O executor must keep running while it lives.
-  BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* store, Executor* executor);
+  // `agents_online` (may be empty: always yes) tells whether a handoff
+  // will be taken soon; when not, the turn's replies end with the
+  // "handoff_offline" notice (nobody online, leave a message).
+  BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* store, Executor* executor,
+               std::function<bool(int64_t tenant_id)> agents_online = {});
   ~BotResponder() override;
 
   void Respond(const conversation::Turn& turn, conversation::RespondCallback done) override;
@@ -71,6 +75,7 @@ class BotResponder final : public conversation::Responder {
   std::unique_ptr<BotRuntime> runtime_;
   store::Store* store_;
   Executor* executor_;
+  std::function<bool(int64_t)> agents_online_;
 
   mutable std::mutex bot_mu_;
   std::shared_ptr<const dialog::Bot> bot_;  // guarded by bot_mu_
@@ -86,6 +91,6 @@ class BotResponder final : public conversation::Responder {
 // starts the demo order service when asked) on the server's I/O executor.
 Result<std::unique_ptr<conversation::Responder>> MakeBotResponder(
     const BotRuntimeOptions& options, boost::asio::any_io_executor io, store::Store* store,
-    Executor* executor);
+    Executor* executor, std::function<bool(int64_t tenant_id)> agents_online = {});
 
 }  // namespace kefu::app

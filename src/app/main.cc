@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     cli.serve.make_responder = [&cli](const kefu::server::ResponderEnv& env) {
-      return kefu::app::MakeBotResponder(cli.bot, env.io, env.store, env.executor);
+      return kefu::app::MakeBotResponder(cli.bot, env.io, env.store, env.executor,
+                                         env.agents_online);
     };
   }
   return kefu::server::RunServer(cli.serve);

@@ -865,6 +865,17 @@ std::string Bot::Greeting(std::string_view language, text::Variant variant) cons
   return it->second;
 }
 
+std::string Bot::HandoffOffline(const DialogState& state) const {
+  const std::string lang = state.language.empty() ? package_.default_language : state.language;
+  Json slots = state.slots.is_object() ? state.slots : Json::object();
+  slots["bot_name"] = package_.persona.name.count(lang) ? package_.persona.name.at(lang) : "";
+  std::string text = responses_.Render("handoff_offline", lang, state.turns, slots);
+  if (lang == "zh" && state.variant != text::Variant::kSimplified) {
+    text = understanding_->analyzer().ToVariant(text, state.variant);
+  }
+  return text;
+}
+
 void Bot::Respond(DialogState state, BotMessage message, TurnCallback done) const {
   auto run =
       std::make_shared<TurnRun>(*this, std::move(state), std::move(message), std::move(done));

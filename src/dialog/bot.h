@@ -117,6 +117,11 @@ struct BotOptions {
 
 class Bot {
  public:
+  // The built-in (or the package's) "handoff_offline" response, in the
+  // state's language and script: said after a handoff when no agent is
+  // online to take it (the conversation waits for one).
+  std::string HandoffOffline(const DialogState& state) const;
+
   // Errors: those of Understanding::Build and Responses::Build;
   // kInvalidArgument for a package whose flows call actions without an
   // address (no base_url) or for options out of range.

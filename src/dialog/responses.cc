@@ -45,6 +45,15 @@ const BuiltIn kBuiltIns[] = {
       "I am transferring you to a customer service agent. The details you have provided will be "
       "passed on, so there is no need to repeat them.",
       "Transferring you to a person."}},
+    {"handoff_offline",
+     {"不过现在没有人工客服在线（{{bot_name}}会一直在）。您可以直接在这里留言，客服上线后会第一时间接着处理，您不用再说一遍。",
+      "目前暂无人工客服在线。您可以在此留言，客服上线后将第一时间跟进处理。",
+      "暂无人工在线，请留言，上线后回复。"},
+     {"Right now no one from our team is online, I'm afraid. Leave your message here and they "
+      "will pick it up as soon as they are back, with everything you've told me.",
+      "No agent is available at the moment. Please leave a message here; an agent will follow "
+      "up as soon as possible.",
+      "No agent online; leave a message."}},
     {"handoff_fallback",
      {"看来小蜜没能帮上忙，真抱歉！我这就为您转接人工客服，请稍等。",
       "抱歉未能解决您的问题，现为您转接人工客服，请稍候。", "为您转人工。"},

@@ -296,6 +296,11 @@ int HandoffService::Position(int64_t conversation_id) const {
   return router_.Position(conversation_id);
 }
 
+bool HandoffService::AgentsOnline(int64_t tenant_id) const {
+  std::lock_guard lock(mu_);
+  return router_.OnlineCount(tenant_id) > 0;
+}
+
 size_t HandoffService::WaitingCount(int64_t tenant_id) const {
   std::lock_guard lock(mu_);
   return router_.WaitingCount(tenant_id);

@@ -83,6 +83,8 @@ class HandoffService {
   Presence PresenceOf(int64_t user_id) const;
   int Position(int64_t conversation_id) const;
   size_t WaitingCount(int64_t tenant_id) const;
+  // An agent of the tenant is online (presence "online").
+  bool AgentsOnline(int64_t tenant_id) const;
 
  private:
   struct AgentSession {

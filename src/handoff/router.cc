@@ -140,6 +140,12 @@ size_t Router::WaitingCount(int64_t tenant_id) const {
   return line == lines_.end() ? 0 : line->second.size();
 }
 
+size_t Router::OnlineCount(int64_t tenant_id) const {
+  size_t n = 0;
+  for (const auto& [id, a] : agents_) n += a.tenant_id == tenant_id && a.presence == Presence::kOnline;
+  return n;
+}
+
 std::vector<int64_t> Router::ChatsOf(int64_t agent_id) const {
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) return {};

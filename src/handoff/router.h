@@ -61,6 +61,7 @@ class Router {
   // 1-based place in the tenant's line; 0 when not waiting.
   int Position(int64_t conversation_id) const;
   size_t WaitingCount(int64_t tenant_id) const;
+  size_t OnlineCount(int64_t tenant_id) const;  // agents online
   std::vector<int64_t> ChatsOf(int64_t agent_id) const;
   Presence PresenceOf(int64_t agent_id) const;
   bool IsWaiting(int64_t conversation_id) const { return waiting_.count(conversation_id) > 0; }

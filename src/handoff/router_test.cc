@@ -23,6 +23,7 @@ TEST(Router, NobodyOnlineMeansEverybodyWaitsInOrder) {
   EXPECT_EQ(r.Position(99), 0);
   EXPECT_EQ(r.WaitingCount(kTenant), 3u);
   r.SetAgent(kTenant, 7, Presence::kAway, 5, {}, 0);
+  EXPECT_EQ(r.OnlineCount(kTenant), 0u);
   EXPECT_TRUE(r.Assign().empty()) << "away takes no chats";
 }
 

@@ -156,7 +156,9 @@ class Server {
       responder_status_ = Status::InvalidArgument("unknown responder: " + opts.responder);
       return nullptr;
     }
-    auto r = opts.make_responder(ResponderEnv{ioc_.get_executor(), &executor_, &store});
+    // handoff_ is built after the responder; it is only asked once serving.
+    auto r = opts.make_responder(ResponderEnv{ioc_.get_executor(), &executor_, &store,
+                                              [this](int64_t t) { return handoff_.AgentsOnline(t); }});
     if (!r.ok()) {
       responder_status_ = r.status();
       return nullptr;

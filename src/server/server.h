@@ -19,6 +19,9 @@ struct ResponderEnv {
   boost::asio::any_io_executor io;
   Executor* executor = nullptr;
   store::Store* store = nullptr;
+  // Whether an agent of the tenant is online now (a handoff is then taken
+  // soon; else the customer is told and may leave a message).
+  std::function<bool(int64_t tenant_id)> agents_online;
 };
 // Builds the responder at start-up (before the server listens).
 using ResponderFactory =

@@ -178,6 +178,9 @@ TEST_F(ShopBotTest, AFlowResumesAfterARestartAndAHandoffQueuesTheConversation) {
   auto queued = again.ws->WaitFor(IsType("status"), kReplyTimeout);
   ASSERT_TRUE(queued) << Json(again.ws->history()).dump();
   EXPECT_EQ(Str(*queued, "status"), "queued");
+  // Nobody is online: the customer is told so, and may leave a message.
+  auto notice = again.ws->WaitFor(IsBotSaying("没有人工客服在线"), kReplyTimeout);
+  ASSERT_TRUE(notice) << Json(again.ws->history()).dump();
   ASSERT_TRUE(again.ws->SendMessage("r-4", "人呢？"));
   ASSERT_TRUE(again.ws->WaitFor(IsAck("r-4"), kReplyTimeout));
   EXPECT_FALSE(again.ws->WaitFor(IsBotMessage(), 1500ms)) << "the bot answered a queued conversation";

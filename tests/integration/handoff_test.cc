@@ -85,6 +85,10 @@ TEST_F(HandoffTest, QueuedAssignedAnsweredRequeuedWhenTheAgentGoesAndResolved) {
   ASSERT_TRUE(customer.WaitFor(IsFrom("bot"), 10s));
   ASSERT_TRUE(customer.SendMessage("c-2", "转人工"));
   ASSERT_TRUE(customer.WaitFor(IsFrom("bot"), 10s));
+  // No agent is online yet: the customer is told so honestly.
+  auto notice = customer.WaitFor(IsFrom("bot"), 10s);
+  ASSERT_TRUE(notice) << Json(customer.history()).dump();
+  EXPECT_NE(Str(*notice, "text").find("没有人工客服在线"), std::string::npos) << notice->dump();
   ASSERT_TRUE(customer.WaitFor(IsStatus("queued"), 10s)) << Json(customer.history()).dump();
 
   // An agent signs in and goes online: the chat is theirs, with the summary.
@@ -134,6 +138,7 @@ TEST_F(HandoffTest, QueuedAssignedAnsweredRequeuedWhenTheAgentGoesAndResolved) {
   // The console goes away: after the grace period the chat is back in line.
   agent->CloseAbruptly();
   ASSERT_TRUE(customer.WaitFor(IsStatus("queued"), 5s)) << Json(customer.history()).dump();
+  EXPECT_FALSE(customer.WaitFor(IsFrom("bot"), 300ms)) << "the bot stays out of a waiting chat";
   auto conv = HttpRequest(port(), "GET", "/api/v1/conversations/" + std::to_string(conversation),
                           "", Bearer(tenant_.api_key));
   EXPECT_EQ(Str(conv.json(), "status"), "queued") << conv.body;
