@@ -1,0 +1,33 @@
+export interface User { id: number; name: string; email: string; role: string; tenant_id?: number }
+
+export class ApiError extends Error {
+  constructor(public status: number, public code: string, message: string) { super(message); }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return undefined as T;
+  let data: unknown = null;
+  try { data = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText);
+  }
+  return data as T;
+}
+
+export const api = {
+  login: (email: string, password: string) =>
+    call<{ user: User }>('POST', '/api/v1/login', { email, password }),
+  me: () => call<{ user: User }>('GET', '/api/v1/me'),
+  logout: () => call<void>('POST', '/api/v1/logout'),
+  messages: (conversation: number, afterSeq: number, limit: number) =>
+    call<{ messages: import('./agent').Message[] }>('GET',
+      `/api/v1/conversations/${conversation}/messages?after_seq=${afterSeq}&limit=${limit}`),
+  queued: () => call<{ conversations: unknown[] }>('GET', '/api/v1/conversations?status=queued&limit=100'),
+};

@@ -1,0 +1,80 @@
+import { ref } from 'vue';
+
+export type Locale = 'zh' | 'en';
+
+const messages = {
+  zh: {
+    title: '客服工作台', email: '邮箱', password: '密码', signIn: '登录', signingIn: '正在登录…',
+    signOut: '退出登录', language: '语言', presence: '状态', online: '在线', away: '离开', offline: '离线',
+    chats: '我的会话', waiting: '排队中：{n}', noChats: '暂无会话。上线后会自动分配。',
+    visitor: '访客 #{id}', selectChat: '请选择左侧的会话。', reply: '回复', send: '发送',
+    replyHint: 'Enter 发送，Shift+Enter 换行', resolve: '标记已解决', returnToBot: '转回机器人',
+    pending: '发送中…', failed: '发送失败', customer: '客户', bot: '机器人', agent: '客服', system: '系统',
+    intent: '意图', summary: '转人工摘要', reason: '原因', emotion: '情绪', slots: '已收集信息',
+    customerSaid: '客户说过', contact: '联系人', name: '姓名', id: '编号', externalId: '外部编号',
+    lang: '语言', botTurns: '机器人轮次', connecting: '连接中…', connected: '已连接', reconnecting: '重新连接中…',
+    loadEarlier: '加载更早的消息', chatClosed: '该会话已不再分配给你（{status}）。', statusLabel: '会话状态',
+    'status.bot': '机器人', 'status.queued': '排队中', 'status.assigned': '人工处理中', 'status.pending': '待处理', 'status.resolved': '已解决',
+    'reason.anger': '客户情绪激动', 'reason.customer_asked': '客户要求转人工', 'reason.fallback_streak': '机器人多次没有听懂',
+    'reason.human_only': '需要人工处理：{x}', 'reason.flow_loop': '机器人在流程中卡住：{x}', 'reason.ask_failed': '机器人未能收集到信息：{x}',
+    'emotion.neutral': '平静', 'emotion.anger': '生气', 'emotion.anxiety': '焦虑', 'emotion.sadness': '难过', 'emotion.joy': '高兴',
+    'slot.order_no': '订单号', none: '无', unread: '未读',
+  },
+  en: {
+    title: 'Agent console', email: 'Email', password: 'Password', signIn: 'Sign in', signingIn: 'Signing in…',
+    signOut: 'Sign out', language: 'Language', presence: 'Status', online: 'Online', away: 'Away', offline: 'Offline',
+    chats: 'My chats', waiting: 'Waiting: {n}', noChats: 'No chats yet. Go online to receive chats.',
+    visitor: 'Visitor #{id}', selectChat: 'Select a chat on the left.', reply: 'Reply', send: 'Send',
+    replyHint: 'Enter sends, Shift+Enter for a new line', resolve: 'Resolve', returnToBot: 'Return to bot',
+    pending: 'sending…', failed: 'not sent', customer: 'Customer', bot: 'Bot', agent: 'Agent', system: 'System',
+    intent: 'Intent', summary: 'Handoff summary', reason: 'Reason', emotion: 'Emotion', slots: 'Collected details',
+    customerSaid: 'Customer said', contact: 'Contact', name: 'Name', id: 'ID', externalId: 'External ID',
+    lang: 'Language', botTurns: 'Bot turns', connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…',
+    loadEarlier: 'Load earlier messages', chatClosed: 'This chat is no longer assigned to you ({status}).', statusLabel: 'Chat status',
+    'status.bot': 'bot', 'status.queued': 'queued', 'status.assigned': 'with an agent', 'status.pending': 'pending', 'status.resolved': 'resolved',
+    'reason.anger': 'The customer is upset', 'reason.customer_asked': 'The customer asked for a person', 'reason.fallback_streak': 'The bot did not understand several times',
+    'reason.human_only': 'Only a person handles this: {x}', 'reason.flow_loop': 'The bot got stuck in: {x}', 'reason.ask_failed': 'The bot could not collect: {x}',
+    'emotion.neutral': 'calm', 'emotion.anger': 'angry', 'emotion.anxiety': 'anxious', 'emotion.sadness': 'sad', 'emotion.joy': 'happy',
+    'slot.order_no': 'Order number', none: 'none', unread: 'unread',
+  },
+} as const;
+
+export type Key = keyof typeof messages.zh;
+
+function initial(): Locale {
+  const saved = localStorage.getItem('kefu.console.locale');
+  if (saved === 'zh' || saved === 'en') return saved;
+  return (navigator.language || '').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+export const locale = ref<Locale>(initial());
+document.documentElement.lang = locale.value === 'zh' ? 'zh-CN' : 'en';
+
+export function setLocale(l: Locale) {
+  locale.value = l;
+  localStorage.setItem('kefu.console.locale', l);
+  document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en';
+}
+
+export function has(key: string): key is Key {
+  return key in messages.zh;
+}
+
+export function t(key: Key, params: Record<string, string | number> = {}): string {
+  let s: string = messages[locale.value][key];
+  for (const [k, v] of Object.entries(params)) s = s.split('{' + k + '}').join(String(v));
+  return s;
+}
+
+export function reasonText(reason: string | undefined): string {
+  if (!reason) return t('none');
+  const [head, ...rest] = reason.split(':');
+  const key = 'reason.' + head;
+  return has(key) ? t(key, { x: rest.join(':') }) : reason;
+}
+
+export function emotionText(label: string | undefined): string {
+  if (!label) return t('none');
+  const key = 'emotion.' + label;
+  return has(key) ? t(key) : label;
+}
