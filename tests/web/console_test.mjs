@@ -1,0 +1,139 @@
+// End to end: the real server, the demo shop page as the customer and the
+// agent console in headless Chromium. Every wait is bounded.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(path.join(root, 'web/console/package.json'));
+const { chromium } = require('playwright-core');
+
+const binary = process.env.KEFU_BINARY || path.join(root, 'build/kefu');
+const artifacts = process.env.KEFU_WEB_ARTIFACTS || path.join(root, 'build/web-artifacts');
+const consoleDist = path.join(root, 'web/console/dist');
+const started = Date.now();
+const TIMEOUT = 20000;
+
+function fail(msg) { throw new Error(msg); }
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, fn, ms = TIMEOUT) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) fail('timed out waiting for ' + what);
+    await sleep(100);
+  }
+}
+
+let server, browser, dataDir, failed = false;
+try {
+  if (!fs.existsSync(path.join(consoleDist, 'index.html'))) fail('web/console/dist is not built (npm run build)');
+  fs.mkdirSync(artifacts, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-web-'));
+  const portFile = path.join(dataDir, 'port');
+  let output = '';
+  server = spawn(binary, ['serve', '--data-dir', dataDir, '--port', '0', '--port-file', portFile, '--demo',
+    '--bot', path.join(root, 'examples/shop'), '--demo-orders', '--static-dir', path.join(root, 'web/demo'),
+    '--console-dir', consoleDist], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.on('data', (d) => { output += d; });
+  server.stderr.on('data', (d) => { output += d; });
+  server.on('exit', (code) => { if (code !== null && !failed) output += `\n[server exited ${code}]`; });
+  const port = await until('the server to listen', () => fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim(), 60000);
+  const base = `http://127.0.0.1:${port}`;
+  const key = (output.match(/API key:\s+(kf_\S+)/) || [])[1] || fail('no API key printed:\n' + output);
+
+  const res = await fetch(base + '/api/v1/users', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'li@demo.local', name: '李明', role: 'agent', password: 'agent-password-1' }),
+    signal: AbortSignal.timeout(TIMEOUT),
+  });
+  if (res.status !== 201) fail('creating the agent: ' + res.status + ' ' + (await res.text()));
+
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', timeout: 30000,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const customerCtx = await browser.newContext({ locale: 'zh-CN' });
+  const agentCtx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+  customerCtx.setDefaultTimeout(TIMEOUT); agentCtx.setDefaultTimeout(TIMEOUT);
+  const customer = await customerCtx.newPage();
+  const agent = await agentCtx.newPage();
+  let step = 0;
+  async function shots(name) {
+    step++;
+    const n = String(step).padStart(2, '0');
+    await customer.screenshot({ path: path.join(artifacts, `${n}-${name}-customer.png`) });
+    await agent.screenshot({ path: path.join(artifacts, `${n}-${name}-agent.png`) });
+  }
+  const log = customer.locator('#log');
+  async function customerSays(text) {
+    const before = await log.locator('.msg').count();
+    await customer.fill('#text', text);
+    await customer.press('#text', 'Enter');
+    await until(`a reply to "${text}"`, async () => (await log.locator('.msg:not(.contact)').count()) > 0 &&
+      (await log.locator('.msg').count()) >= before + 2);
+  }
+
+  // Wrong password: the server's message on the login page.
+  await agent.goto(base + '/console/');
+  await agent.fill('#email', 'li@demo.local');
+  await agent.fill('#password', 'not-the-password');
+  await agent.click('button[type=submit]');
+  await agent.locator('[role=alert]').filter({ hasText: 'wrong email or password' }).waitFor();
+  await customer.goto(base + '/');
+  await log.locator('.msg.bot').first().waitFor();
+  await shots('wrong-password');
+
+  // The customer asks about an order, then for a person.
+  await customerSays('我的订单 SO20261130001 到哪了');
+  await customerSays('转人工');
+  await customer.locator('#state').filter({ hasText: 'waiting for an agent' }).waitFor();
+  await shots('queued');
+
+  // The agent signs in and goes online: the chat arrives with its summary.
+  await agent.fill('#password', 'agent-password-1');
+  await agent.click('button[type=submit]');
+  await agent.locator('.agent-name').filter({ hasText: '李明' }).waitFor();
+  await agent.locator('.conn.open').waitFor();
+  await agent.selectOption('#presence', 'online');
+  await agent.locator('.chat-item').first().waitFor();
+  await agent.locator('.chat-item').first().click();
+  const orderCell = agent.locator('.summary tr[data-slot=order_no] td');
+  await orderCell.filter({ hasText: 'SO20261130001' }).waitFor();
+  const said = await agent.locator('.summary').innerText();
+  if (!said.includes('SO20261130001')) fail('the summary lacks the order number');
+  await agent.locator('.transcript .msg.bot .intent').first().waitFor();
+  await shots('assigned');
+
+  // The agent replies (Enter sends); the customer sees it.
+  const replyText = '您好，我是客服李明。订单 SO20261130001 已发货，预计明天送达。';
+  await agent.fill('#reply', replyText);
+  await agent.press('#reply', 'Enter');
+  await agent.locator('.transcript .msg.agent:not(.pending)').filter({ hasText: replyText }).waitFor();
+  await log.locator('.msg.agent').filter({ hasText: replyText }).waitFor();
+  await customer.locator('#state').filter({ hasText: 'with an agent' }).waitFor();
+  await shots('replied');
+
+  // The agent resolves: the chat leaves the list, the customer's page says closed.
+  await agent.getByRole('button', { name: '标记已解决' }).click();
+  await until('the chat to leave the list', async () => (await agent.locator('.chat-item').count()) === 0);
+  await customer.locator('#state').filter({ hasText: 'closed' }).waitFor();
+  await shots('resolved');
+  console.log(`console_test: 1 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+} catch (e) {
+  failed = true;
+  console.error('console_test: FAILED:', e && e.stack || e);
+  console.log('console_test: 0 passed, 1 failed');
+  process.exitCode = 1;
+} finally {
+  if (browser) await Promise.race([browser.close(), sleep(10000)]);
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(5000)]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+  }
+  if (dataDir && !failed) fs.rmSync(dataDir, { recursive: true, force: true });
+}
