@@ -825,20 +825,14 @@ class LoadGen {
           bool scanned = kefu::bench::ScanFrame(FrameText(c), f);
           Account(w, c, f, scanned);
           bool mine = scanned && f.client_id == cid;
-          if (o_.await_reply && scanned && IsAckFor(f, cid) && !acked) {
+          // Done: at its ack, or (--await reply) at the bot's first message after it.
+          const bool ack = scanned && IsAckFor(f, cid);
+          const bool done = o_.await_reply ? acked && scanned && f.type == "message" &&
+                                                 f.sender == "bot"
+                                           : ack;
+          if (o_.await_reply && ack && !acked) {
             acked = true;  // now its answer
-          } else if (o_.await_reply && acked && scanned && f.type == "message" &&
-                     f.sender == "bot") {
-            if (measured) {
-              ++st.acked;
-              ++measured_count;
-              st.Record(t0 - s_.schedule.measure_ns, now - t0);
-              st.last_ack_ns = std::max(st.last_ack_ns, now);
-            } else {
-              ++st.acked_warmup;
-            }
-            answered = true;
-          } else if (!o_.await_reply && scanned && IsAckFor(f, cid)) {
+          } else if (done) {
             if (measured) {
               ++st.acked;
               ++measured_count;

@@ -46,8 +46,6 @@ std::vector<std::string> AttachmentIds(const std::string& json) {
   return ids;
 }
 
-std::string DumpOrEmpty(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
 }  // namespace
 
 BotResponder::BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* store,
@@ -78,7 +76,7 @@ std::optional<conversation::Reply> BotResponder::Greeting(const store::Conversat
   dialog::DialogState state;
   state.language = language.empty() ? bot->package().default_language : language;
   state.variant = variant;
-  r.payload_json = DumpOrEmpty(Json{{"nlu", {{"policy", "greeting"}}}, {"dialog", state.ToJson()}});
+  r.payload_json = DumpJson(Json{{"nlu", {{"policy", "greeting"}}}, {"dialog", state.ToJson()}});
   return r;
 }
 
@@ -118,7 +116,7 @@ void BotResponder::Run(Pending p) {
                    r.annotations["agents_online"] = false;
                  }
                  std::vector<conversation::Reply> replies;
-                 const std::string nlu = DumpOrEmpty(Json{{"nlu", r.annotations}});
+                 const std::string nlu = DumpJson(Json{{"nlu", r.annotations}});
                  for (std::string& text : r.replies) {
                    replies.push_back({std::move(text), nlu, std::nullopt, {}});
                  }
@@ -128,7 +126,7 @@ void BotResponder::Run(Pending p) {
                  }
                  conversation::Reply& last = replies.back();
                  last.payload_json =
-                     DumpOrEmpty(Json{{"nlu", r.annotations}, {"dialog", r.state.ToJson()}});
+                     DumpJson(Json{{"nlu", r.annotations}, {"dialog", r.state.ToJson()}});
                  if (!r.handoff_reason.empty()) {
                    last.set_status = "queued";
                    Json event{{"reason", r.handoff_reason},
@@ -136,7 +134,7 @@ void BotResponder::Run(Pending p) {
                               {"emotion", r.annotations.value("emotion", Json::object())},
                               {"language", r.state.language},
                               {"slots", r.state.slots}};
-                   last.events.push_back({kHandoffRequested, DumpOrEmpty(event)});
+                   last.events.push_back({kHandoffRequested, DumpJson(event)});
                  }
                  if (last.text.empty()) replies.clear();
                  Finish(conversation_id, std::move(r.state));

@@ -44,24 +44,6 @@ struct Row {
   std::string label;
 };
 
-// The label a decision amounts to: the intent, faq:<id>, out_of_scope for a
-// fallback, article:<id> or clarify otherwise.
-std::string DecidedLabel(const dialog::Decision& d) {
-  switch (d.policy) {
-    case dialog::Policy::kIntent:
-      return d.target;
-    case dialog::Policy::kFaq:
-      return dialog::FaqLabel(d.target);
-    case dialog::Policy::kArticle:
-      return "article:" + d.target;
-    case dialog::Policy::kClarify:
-      return "clarify";
-    case dialog::Policy::kFallback:
-      return std::string(dialog::kOutOfScopeIntent);
-  }
-  return "";
-}
-
 bool HasHan(std::string_view s) {
   // U+3400..U+9FFF, U+F900..U+FAFF in UTF-8: lead bytes E3 (from U+3400) to E9, EF A4..AB.
   for (size_t i = 0; i + 2 < s.size(); ++i) {
@@ -255,7 +237,7 @@ int Tune(const dialog::BotPackage& pkg, const dialog::UnderstandingOptions& base
             o.clarify_margin = margin;
             Scores s;
             for (size_t i = 0; i < held.size(); ++i) {
-              Count(&s, held[i].label, DecidedLabel((*u)->Decide(understood[i], o)), scripts[i]);
+              Count(&s, held[i].label, dialog::DecisionLabel((*u)->Decide(understood[i], o)), scripts[i]);
             }
             double objective = s.Objective(oos_share);
             if (objective > best + 1e-9) {
@@ -377,7 +359,7 @@ int RunEvalBot(int argc, char** argv) {
   Tally top_intent, top_faq;
   for (size_t i = 0; i < rows->size(); ++i) {
     const Row& r = (*rows)[i];
-    std::string decided = DecidedLabel(decisions[i]);
+    std::string decided = dialog::DecisionLabel(decisions[i]);
     Count(&s, r.label, decided, ScriptOf((*u)->analyzer(), r.text));
     if (r.label != dialog::kOutOfScopeIntent) {
       Tally& t = r.label.rfind("faq:", 0) == 0 ? top_faq : top_intent;

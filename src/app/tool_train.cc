@@ -25,22 +25,6 @@
 namespace kefu::app {
 namespace {
 
-std::string Label(const dialog::Decision& d) {
-  switch (d.policy) {
-    case dialog::Policy::kIntent:
-      return d.target;
-    case dialog::Policy::kFaq:
-      return dialog::FaqLabel(d.target);
-    case dialog::Policy::kArticle:
-      return "article:" + d.target;
-    case dialog::Policy::kClarify:
-      return "clarify";
-    case dialog::Policy::kFallback:
-      return "fallback";
-  }
-  return "";
-}
-
 struct Miss {
   std::string text;
   std::string where;  // file:line of the intent or FAQ entry
@@ -138,9 +122,9 @@ int RunTrain(int argc, char** argv) {
   auto check = [&](const std::string& label, const std::string& language, const std::string& text,
                    const dialog::SourceLocation& where) {
     auto u = checker->Understand(text, language, 0);
-    std::string got = Label(checker->Decide(u));
+    std::string got = dialog::DecisionLabel(checker->Decide(u));
     ++examples;
-    if (got == label || (label == dialog::kOutOfScopeIntent && got == "fallback")) {
+    if (got == label) {
       ++right;
       return;
     }

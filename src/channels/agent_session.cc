@@ -24,6 +24,7 @@ namespace {
 
 constexpr size_t kMaxQueuedFrames = 4096;
 constexpr int kTranscript = 100;  // messages sent with an assigned chat
+constexpr int kSummaryLookBack = 200;  // messages the handoff summary is drawn from
 
 class AgentSession : public std::enable_shared_from_this<AgentSession> {
  public:
@@ -81,14 +82,18 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     auto conv = ctx_.store->GetConversation(user_.tenant_id, conversation_id);
     if (!conv.ok()) return nullptr;
     Subscribe(conversation_id);
-    const int64_t from = std::max<int64_t>(0, conv->last_seq - kTranscript);
-    auto msgs = ctx_.store->ReadMessages(user_.tenant_id, conversation_id, from, kTranscript);
+    // One read for the summary and, of it, the transcript's last messages.
+    const int64_t from = std::max<int64_t>(0, conv->last_seq - kSummaryLookBack);
+    auto msgs = ctx_.store->ReadMessages(user_.tenant_id, conversation_id, from, kSummaryLookBack);
     Json transcript = Json::array();
+    Json summary = Json::object();
     if (msgs.ok()) {
-      for (const auto& m : *msgs) {
-        transcript.push_back(conversation::MessageView(m, conversation::Audience::kStaff));
-        delivered_[conversation_id] = m.seq;
+      summary = handoff::HandoffSummary(*conv, *msgs);
+      const size_t first = msgs->size() > kTranscript ? msgs->size() - kTranscript : 0;
+      for (size_t i = first; i < msgs->size(); ++i) {
+        transcript.push_back(conversation::MessageView((*msgs)[i], conversation::Audience::kStaff));
       }
+      if (!msgs->empty()) delivered_[conversation_id] = msgs->back().seq;
     }
     Json contact = Json::object();
     if (auto c = ctx_.store->GetContact(user_.tenant_id, conv->contact_id); c.ok()) {
@@ -96,7 +101,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
                  {"external_id", c->external_id}};
     }
     return Json{{"conversation", conversation::ConversationView(*conv)},
-                {"summary", handoff::HandoffSummary(*ctx_.store, user_.tenant_id, conversation_id)},
+                {"summary", std::move(summary)},
                 {"contact", std::move(contact)},
                 {"messages", std::move(transcript)}};
   }

@@ -28,6 +28,22 @@ bool InUnit(double v) { return v >= 0 && v <= 1; }
 
 std::string FaqLabel(std::string_view id) { return std::string(kFaqPrefix) + std::string(id); }
 
+std::string DecisionLabel(const Decision& d) {
+  switch (d.policy) {
+    case Policy::kIntent:
+      return d.target;
+    case Policy::kFaq:
+      return FaqLabel(d.target);
+    case Policy::kArticle:
+      return "article:" + d.target;
+    case Policy::kClarify:
+      return "clarify";
+    case Policy::kFallback:
+      return std::string(kOutOfScopeIntent);
+  }
+  return "";
+}
+
 std::string_view PolicyName(Policy p) {
   switch (p) {
     case Policy::kIntent:

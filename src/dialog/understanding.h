@@ -142,6 +142,10 @@ struct Decision {
   std::string reason;
 };
 
+// The label a decision amounts to, as labelled evaluation rows name it: the
+// intent, faq:<id>, out_of_scope for a fallback, article:<id> or clarify.
+std::string DecisionLabel(const Decision& d);
+
 class Understanding {
  public:
   // Trains and builds everything from `package` (copied where needed; the

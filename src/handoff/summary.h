@@ -4,6 +4,8 @@
 // words from the bot part, condensed (extractive: their last messages).
 #pragma once
 
+#include <vector>
+
 #include "core/json.h"
 #include "store/store.h"
 
@@ -11,8 +13,10 @@ namespace kefu::handoff {
 
 // {"reason","intent","emotion":{label,intensity},"language","slots":{...},
 //  "customer_said":[up to 5 texts, oldest first],"bot_turns":N}
-// From the conversation's newest messages (the bot's payloads); fields the
-// bot did not record are absent. Never fails: a store error gives {}.
-Json HandoffSummary(store::Store& store, int64_t tenant_id, int64_t conversation_id);
+// From the conversation's newest messages, oldest first (the bot's payloads;
+// the caller reads them once for this and the transcript); fields the bot
+// did not record are absent.
+Json HandoffSummary(const store::Conversation& conversation,
+                    const std::vector<store::Message>& messages);
 
 }  // namespace kefu::handoff
