@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan test test-release test-asan demo bench bench-nlu clean
+.PHONY: all deps build build-asan console test test-release test-asan demo bench bench-nlu clean
 
 all: build
 
@@ -18,8 +18,17 @@ $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEFU_SANITIZE=ON \
 	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" $(CMAKE_ARGS)
 
-build: deps $(BUILD)/build.ninja
+build: deps $(BUILD)/build.ninja console
 	ninja -C $(BUILD) -j $(JOBS)
+
+# The agent console (Vue 3 + Vite + TypeScript), built into web/console/dist,
+# which `kefu serve --console-dir` serves at /console/; rebuilt when a source changes
+CONSOLE_SOURCES := $(shell find web/console/src -type f) $(wildcard web/console/*.json \
+  web/console/*.ts web/console/index.html)
+console: web/console/dist/index.html
+
+web/console/dist/index.html: $(CONSOLE_SOURCES) | deps
+	cd web/console && npm run --silent build
 
 build-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
@@ -37,14 +46,15 @@ test-asan: build-asan
 # kefu on SQLite under ./var: the demo shop's bot (examples/shop) answering on
 # the demo page at http://localhost:8080, its flows calling the demo order
 # service that runs inside the same process
-demo: deps $(BUILD)/build.ninja
+demo: deps $(BUILD)/build.ninja console
 	ninja -C $(BUILD) -j $(JOBS) kefu
 	@mkdir -p var
 	@echo ""
 	@echo "  kefu demo: open http://localhost:8080  (Ctrl-C stops it)"
+	@echo "  agent console: http://localhost:8080/console/"
 	@echo ""
 	$(BUILD)/kefu serve --listen 0.0.0.0 --port 8080 --data-dir var --static-dir web/demo --demo \
-	  --bot examples/shop --demo-orders
+	  --bot examples/shop --demo-orders --console-dir web/console/dist
 
 bench: deps $(BUILD)/build.ninja
 	scripts/bench $(BUILD)
