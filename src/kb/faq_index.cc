@@ -68,8 +68,10 @@ void FaqIndex::Finish(size_t vocabulary_size, size_t entries) {
 }
 
 std::vector<Candidate> FaqIndex::Candidates(const QuestionTerms& query, size_t n,
-                                            uint32_t skip_entry, uint32_t skip_question) const {
-  thread_local std::vector<float> question_scores, answer_scores;
+                                            uint32_t skip_entry, uint32_t skip_question,
+                                            std::vector<float>* scores_out) const {
+  thread_local std::vector<float> own_scores, answer_scores;
+  std::vector<float>& question_scores = scores_out ? *scores_out : own_scores;
   question_scores.assign(question_entry_.size(), 0.f);
   answer_scores.assign(entries_, 0.f);
   questions_.Accumulate(query, weights_, 1.f, question_scores);

@@ -44,9 +44,13 @@ class FaqIndex {
   // The `n` best entries for `query`, best first; entries with no term in
   // common are left out. `skip_entry` (or UINT32_MAX) is left out, and so is
   // question document `skip_question` (or UINT32_MAX) — used by calibration.
+  // With `question_scores`, it is left holding every question document's
+  // BM25 (what QuestionScore would give each), so a caller reranking the
+  // candidates' variants need not score them again.
   std::vector<Candidate> Candidates(const QuestionTerms& query, size_t n,
                                     uint32_t skip_entry = UINT32_MAX,
-                                    uint32_t skip_question = UINT32_MAX) const;
+                                    uint32_t skip_question = UINT32_MAX,
+                                    std::vector<float>* question_scores = nullptr) const;
 
   // BM25 of a question `doc` that need not be in the index (the index's
   // statistics are used), question weights only.

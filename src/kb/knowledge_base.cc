@@ -492,8 +492,9 @@ std::vector<Calibration::Sample> KnowledgeBaseImpl::TrainReranker(
 std::vector<KnowledgeBaseImpl::Ranked> KnowledgeBaseImpl::RankFaq(const QuestionTerms& q,
                                                                   uint32_t skip_entry,
                                                                   uint32_t skip_question) const {
+  thread_local std::vector<float> question_bm25;
   auto candidates = index_.Candidates(q, static_cast<size_t>(std::max(1, options_.rerank_depth)),
-                                      skip_entry, skip_question);
+                                      skip_entry, skip_question, &question_bm25);
   std::vector<Ranked> ranked;
   ranked.reserve(candidates.size());
   float bound = std::max(index_.Bound(q), 1e-6f);
@@ -503,7 +504,7 @@ std::vector<KnowledgeBaseImpl::Ranked> KnowledgeBaseImpl::RankFaq(const Question
     for (uint32_t doc : entry_questions_[c.entry]) {
       if (doc == skip_question) continue;
       const QuestionTerms& d = question_terms_[doc];
-      double s = reranker_.Score(q, d, index_.QuestionScore(q, d) / bound) + answer;
+      double s = reranker_.Score(q, d, question_bm25[doc] / bound) + answer;
       if (s > r.score) r.score = s, r.variant = doc;
     }
     ranked.push_back(r);
