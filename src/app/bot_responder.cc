@@ -227,6 +227,49 @@ Result<Json> BotResponder::Reload() {
   return Describe();
 }
 
+Json BotResponder::Suggest(const store::Conversation& conversation,
+                           const store::Message& message) const {
+  constexpr int kSuggestions = 3;
+  if (message.text.empty()) return nullptr;
+  text::ReplyLocale locale;
+  {
+    std::lock_guard lock(mu_);
+    auto it = slots_.find(conversation.id);
+    if (it != slots_.end() && it->second.state) {
+      locale = {it->second.state->language, it->second.state->variant};
+    }
+  }
+  if (locale.language.empty() && !conversation.language.empty()) {
+    auto [language, variant] = LocaleOf(conversation.language);
+    locale = {language, variant};
+  }
+  dialog::Assist a = CurrentBot()->Suggest(message.text, locale, kSuggestions, NowMillis());
+  Json suggestions = Json::array();
+  for (const auto& s : a.suggestions) {
+    suggestions.push_back({{"kind", s.kind},
+                           {"id", s.id},
+                           {"title", s.title},
+                           {"text", s.text},
+                           {"confidence", s.confidence},
+                           {"locked", s.locked}});
+  }
+  Json entities = Json::array();
+  for (const auto& e : a.entities) {
+    entities.push_back({{"name", e.name}, {"value", e.value}, {"text", e.text}});
+  }
+  Json intent = nullptr;
+  if (!a.intent.empty()) intent = {{"name", a.intent}, {"confidence", a.intent_confidence}};
+  return Json{{"seq", message.seq},
+              {"language", a.language},
+              {"intent", std::move(intent)},
+              {"out_of_scope", a.out_of_scope},
+              {"emotion",
+               {{"label", std::string(nlu::EmotionName(a.emotion.label))},
+                {"intensity", a.emotion.intensity}}},
+              {"entities", std::move(entities)},
+              {"suggestions", std::move(suggestions)}};
+}
+
 size_t BotResponder::CachedStates() const {
   std::lock_guard lock(mu_);
   return slots_.size();

@@ -51,6 +51,10 @@ class BotResponder final : public conversation::Responder {
   //  "loaded_at","reloads","dir"}
   Json Describe() const override;
   Result<Json> Reload() override;
+  // The knowledge base's best answers to the message (at most 3), in the
+  // conversation's language and script, with what the bot understood.
+  Json Suggest(const store::Conversation& conversation,
+               const store::Message& message) const override;
 
   // Conversations whose state is cached now (for tests).
   size_t CachedStates() const;

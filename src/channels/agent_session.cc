@@ -95,6 +95,11 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
       }
       if (!msgs->empty()) delivered_[conversation_id] = msgs->back().seq;
     }
+    // Suggestions for the customer's last message, if nobody answered it yet.
+    Json suggest = nullptr;
+    if (msgs.ok() && !msgs->empty() && msgs->back().sender == store::Sender::kContact) {
+      suggest = Suggest(*conv, msgs->back());
+    }
     Json contact = Json::object();
     if (auto c = ctx_.store->GetContact(user_.tenant_id, conv->contact_id); c.ok()) {
       contact = {{"id", c->id}, {"name", c->name}, {"language", c->language},
@@ -103,7 +108,16 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     return Json{{"conversation", conversation::ConversationView(*conv)},
                 {"summary", std::move(summary)},
                 {"contact", std::move(contact)},
-                {"messages", std::move(transcript)}};
+                {"messages", std::move(transcript)},
+                {"suggest", std::move(suggest)}};
+  }
+
+  // Agent assist for a customer's message (the responder's; null if none).
+  Json Suggest(const store::Conversation& conv, const store::Message& m) {
+    if (ctx_.responder == nullptr) return nullptr;
+    Json j = ctx_.responder->Suggest(conv, m);
+    if (!j.is_null()) ctx_.metrics->suggestions.Inc();
+    return j;
   }
 
   void Subscribe(int64_t conversation_id) {
@@ -148,6 +162,15 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     Json j = conversation::MessageView(*e.message, conversation::Audience::kStaff);
     j["type"] = "message";
     Send(j);
+    if (e.message->sender == store::Sender::kContact) {
+      auto conv = ctx_.store->GetConversation(user_.tenant_id, e.conversation_id);
+      if (!conv.ok()) return;
+      Json suggest = Suggest(*conv, *e.message);
+      if (suggest.is_null()) return;
+      suggest["type"] = "suggest";
+      suggest["conversation"] = e.conversation_id;
+      Send(suggest);
+    }
   }
 
   // ---- reading ----

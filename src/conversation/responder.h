@@ -53,6 +53,16 @@ class Responder {
   // Describe() says after it. Errors: kNotFound (nothing to reload),
   // kInvalidArgument with the package's `file:line: …` lines.
   virtual Result<Json> Reload() { return Status::NotFound("this server runs no bot to reload"); }
+
+  // Agent assist for a customer's `message` in `conversation`, which people
+  // handle: {"intent", "emotion", "entities", "language", "suggestions":
+  // [{"kind","id","title","text","confidence","locked"}]} (docs/protocol.md,
+  // "suggest"), or null when this responder has nothing to suggest.
+  // Synchronous and CPU-bound (a bot turn's understanding, no HTTP).
+  virtual Json Suggest(const store::Conversation& /*conversation*/,
+                       const store::Message& /*message*/) const {
+    return nullptr;
+  }
 };
 
 // Answers "echo: <text>" after `delay_ms` (0: at once). `executor` is used

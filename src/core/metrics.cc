@@ -96,6 +96,8 @@ std::string Registry::Render() const {
   store_commit_ops.Render("kefu_store_commit_ops", "", out);
   Head(out, "kefu_store_commit_seconds", "histogram", "Group commit time including fsync.");
   store_commit_seconds.Render("kefu_store_commit_seconds", "", out);
+  One(out, "kefu_suggestions_total", "counter",
+      "Agent-assist suggestion sets sent to agents.", suggestions.Value());
   if (store_queue_depth) {
     One(out, "kefu_store_queue_depth", "gauge", "Writes waiting for the store's writer.",
         static_cast<double>(store_queue_depth()));

@@ -71,6 +71,7 @@ struct Registry {
   Counter store_commit_failures;
   Histogram store_commit_ops{SizeBuckets()};
   Histogram store_commit_seconds{LatencyBuckets()};
+  Counter suggestions;  // agent-assist suggestion sets sent to agents
   std::function<int64_t()> store_queue_depth;  // may be empty
 
   // The whole registry in Prometheus text format (version 0.0.4).

@@ -865,6 +865,67 @@ std::string Bot::Greeting(std::string_view language, text::Variant variant) cons
   return it->second;
 }
 
+Assist Bot::Suggest(std::string_view text, const text::ReplyLocale& locale, int k,
+                    int64_t now_millis, double min_confidence) const {
+  Assist out;
+  const std::string fallback = locale.language.empty() ? package_.default_language : locale.language;
+  Understood u = understanding_->Understand(text, fallback, now_millis);
+  text::ReplyLocale next =
+      text::NextReplyLocale({fallback, locale.variant}, u.analysis, options_.traditional);
+  const auto& langs = package_.languages;
+  out.language = std::find(langs.begin(), langs.end(), next.language) != langs.end()
+                     ? next.language
+                     : fallback;
+  out.variant = next.variant;
+  out.out_of_scope = u.out_of_scope;
+  out.emotion = u.emotion;
+  out.entities = std::move(u.entities);
+  auto localized = [&](const LocalizedText& t) {
+    auto it = t.find(out.language);
+    if (it == t.end()) it = t.find(package_.default_language);
+    std::string s = it == t.end() ? "" : it->second;
+    if (out.language == "zh" && out.variant != text::Variant::kSimplified) {
+      s = understanding_->analyzer().ToVariant(s, out.variant);
+    }
+    return s;
+  };
+  for (const Candidate& c : u.candidates) {
+    if (c.kind == Candidate::Kind::kIntent) {
+      // The best intent, when it is more than noise.
+      if (out.intent.empty() && c.score >= 0.1) out.intent = c.name, out.intent_confidence = c.score;
+      continue;
+    }
+    const FaqDefinition* faq = package_.FindFaq(c.name);
+    if (faq == nullptr || c.score < min_confidence) continue;
+    Suggestion s{"faq", faq->id, "", localized(faq->answer), c.score, faq->locked};
+    auto q = faq->questions.find(out.language);
+    if (q == faq->questions.end()) q = faq->questions.find(package_.default_language);
+    if (q != faq->questions.end() && !q->second.empty()) s.title = q->second.front();
+    if (out.language == "zh" && out.variant != text::Variant::kSimplified) {
+      s.title = understanding_->analyzer().ToVariant(s.title, out.variant);
+    }
+    if (!s.text.empty()) out.suggestions.push_back(std::move(s));
+  }
+  std::stable_sort(out.suggestions.begin(), out.suggestions.end(),
+                   [](const Suggestion& a, const Suggestion& b) { return a.confidence > b.confidence; });
+  // Then one article passage, after the FAQ entries: passages' calibrated
+  // probabilities run high for messages they do not answer (see
+  // UnderstandingOptions::article_threshold), so they do not outrank them.
+  const kb::KnowledgeBase& kb = understanding_->knowledge_base();
+  for (const kb::Hit& h : u.kb_hits) {
+    if (out.suggestions.size() >= static_cast<size_t>(std::max(k, 0))) break;
+    if (h.kind != kb::HitKind::kArticle || h.probability < min_confidence) continue;
+    const auto& chunks = kb.ChunksOf(h.id);
+    if (h.chunk < 0 || static_cast<size_t>(h.chunk) >= chunks.size()) continue;
+    out.suggestions.push_back({"article", h.id, h.matched,
+                               chunks[static_cast<size_t>(h.chunk)].text, h.probability,
+                               h.locked});
+    break;
+  }
+  if (out.suggestions.size() > static_cast<size_t>(std::max(k, 0))) out.suggestions.resize(k);
+  return out;
+}
+
 std::string Bot::HandoffOffline(const DialogState& state) const {
   const std::string lang = state.language.empty() ? package_.default_language : state.language;
   Json slots = state.slots.is_object() ? state.slots : Json::object();

@@ -115,8 +115,36 @@ struct BotOptions {
   double empathy_threshold = 0.5;
 };
 
+// Agent assist: what the bot makes of a customer's message in a chat people
+// handle, and the knowledge base's best answers to it, written for that
+// customer (their language and script), ready to send.
+struct Suggestion {
+  std::string kind;       // "faq" or "article"
+  std::string id;         // the FAQ entry's or the article's id
+  std::string title;      // the FAQ entry's question, or the passage's heading
+  std::string text;       // the answer
+  double confidence = 0;  // FAQ: the combined score the bot answers by; article: calibrated
+  bool locked = false;    // compliance-locked: to be sent word for word
+};
+struct Assist {
+  std::string language;                  // the reply language
+  text::Variant variant = text::Variant::kSimplified;
+  std::string intent;                    // the best intent candidate; empty: none
+  double intent_confidence = 0;
+  bool out_of_scope = false;
+  nlu::EmotionResult emotion;
+  std::vector<nlu::Entity> entities;
+  std::vector<Suggestion> suggestions;   // best first
+};
+
 class Bot {
  public:
+  // Agent assist for `text`, a customer's message in a conversation whose
+  // replies were in `locale` (its language empty: the package default);
+  // at most `k` suggestions, none below `min_confidence`. Const; any thread.
+  Assist Suggest(std::string_view text, const text::ReplyLocale& locale, int k,
+                 int64_t now_millis, double min_confidence = 0.05) const;
+
   // The built-in (or the package's) "handoff_offline" response, in the
   // state's language and script: said after a handoff when no agent is
   // online to take it (the conversation waits for one).

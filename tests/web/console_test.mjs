@@ -117,6 +117,24 @@ try {
   await customer.locator('#state').filter({ hasText: 'with an agent' }).waitFor();
   await shots('replied');
 
+  // The customer asks a question the knowledge base answers: the agent sees
+  // suggested replies for it, puts the best one in the reply box and sends it.
+  const question = '运费怎么算？';
+  await customer.fill('#text', question);
+  await customer.press('#text', 'Enter');
+  await agent.locator('.transcript .msg.contact').filter({ hasText: question }).waitFor();
+  const best = agent.locator('.assist .suggestion').first();
+  await best.waitFor();
+  const suggested = await best.getAttribute('data-suggestion');
+  if (!/^shipping/.test(suggested || '')) fail('the best suggestion for 运费 is ' + suggested);
+  await best.click();
+  const drafted = (await agent.inputValue('#reply')).trim();
+  if (!drafted || !drafted.includes('运费')) fail('the suggestion did not fill the reply box: ' + drafted);
+  await shots('suggested');
+  await agent.getByRole('button', { name: '发送', exact: true }).click();
+  await log.locator('.msg.agent').filter({ hasText: drafted.slice(0, 20) }).waitFor();
+  if (await agent.inputValue('#reply') !== '') fail('the reply box was not emptied after sending');
+
   // The agent resolves: the chat leaves the list, the customer's page says closed.
   await agent.getByRole('button', { name: '标记已解决' }).click();
   await until('the chat to leave the list', async () => (await agent.locator('.chat-item').count()) === 0);

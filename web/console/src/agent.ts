@@ -14,9 +14,19 @@ export interface Summary {
   language?: string; slots?: Record<string, unknown>; customer_said?: string[]; bot_turns?: number;
 }
 export interface Contact { id: number; name?: string; language?: string; external_id?: string }
+export interface Suggestion {
+  kind: 'faq' | 'article'; id: string; title: string; text: string; confidence: number; locked: boolean;
+}
+// Agent assist for the customer's latest message (the server's `suggest`).
+export interface Suggest {
+  seq: number; language?: string; intent?: { name: string; confidence: number } | null;
+  out_of_scope?: boolean; emotion?: { label?: string; intensity?: number };
+  entities?: { name: string; value: string; text: string }[]; suggestions: Suggestion[];
+}
 export interface Chat {
   conversation: { id: number; status: string; last_seq?: number };
   summary: Summary; contact: Contact; messages: Message[]; unread: boolean;
+  suggest: Suggest | null;
 }
 export interface Pending { client_id: string; conversation: number; text: string; failed?: string }
 export type Presence = 'online' | 'away' | 'offline';
@@ -63,6 +73,7 @@ function normalise(raw: Partial<Chat>): Chat {
     contact: raw.contact ?? { id: 0 },
     messages: [...(raw.messages ?? [])].sort((a, b) => a.seq - b.seq),
     unread: false,
+    suggest: raw.suggest ?? null,
   };
 }
 
@@ -104,6 +115,11 @@ function onFrame(f: Record<string, any>) {
       if (!chat) break;
       addMessage(chat, f as Message);
       if (f.conversation !== state.selected || document.hidden) chat.unread = true;
+      break;
+    }
+    case 'suggest': {
+      const chat = chatOf(f.conversation);
+      if (chat && (!chat.suggest || chat.suggest.seq <= f.seq)) chat.suggest = f as unknown as Suggest;
       break;
     }
     case 'ack': {

@@ -19,6 +19,9 @@ const messages = {
     'reason.human_only': '需要人工处理：{x}', 'reason.flow_loop': '机器人在流程中卡住：{x}', 'reason.ask_failed': '机器人未能收集到信息：{x}',
     'emotion.neutral': '平静', 'emotion.anger': '生气', 'emotion.anxiety': '焦虑', 'emotion.sadness': '难过', 'emotion.joy': '高兴',
     'slot.order_no': '订单号', none: '无', unread: '未读',
+    suggestions: '建议回复', noSuggestions: '知识库里没有合适的答案。', useSuggestion: '点击填入回复框',
+    confidence: '置信度', latest: '最新消息', locked: '合规锁定：请原文发送', outOfScope: '超出业务范围', entities: '识别到',
+    article: '文章段落', yes: '是', no: '否',
   },
   en: {
     title: 'Agent console', email: 'Email', password: 'Password', signIn: 'Sign in', signingIn: 'Signing in…',
@@ -36,6 +39,9 @@ const messages = {
     'reason.human_only': 'Only a person handles this: {x}', 'reason.flow_loop': 'The bot got stuck in: {x}', 'reason.ask_failed': 'The bot could not collect: {x}',
     'emotion.neutral': 'calm', 'emotion.anger': 'angry', 'emotion.anxiety': 'anxious', 'emotion.sadness': 'sad', 'emotion.joy': 'happy',
     'slot.order_no': 'Order number', none: 'none', unread: 'unread',
+    suggestions: 'Suggested replies', noSuggestions: 'Nothing in the knowledge base fits.', useSuggestion: 'Click to put it in the reply box',
+    confidence: 'confidence', latest: 'Latest message', locked: 'Locked wording: send as is', outOfScope: 'out of scope', entities: 'Found',
+    article: 'article passage', yes: 'yes', no: 'no',
   },
 } as const;
 
