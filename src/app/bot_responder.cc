@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <map>
 
 #include "core/clock.h"
 
@@ -60,13 +62,177 @@ BotResponder::BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* st
 
 BotResponder::~BotResponder() = default;
 
-std::shared_ptr<const dialog::Bot> BotResponder::CurrentBot() const {
-  std::lock_guard lock(bot_mu_);
-  return bot_;
+static std::string EditsKey(int64_t tenant_id) { return "bot.faq_answers." + std::to_string(tenant_id); }
+
+std::shared_ptr<const dialog::Bot> BotResponder::CurrentBot(int64_t tenant_id) const {
+  std::unique_lock lock(bot_mu_);
+  const TenantBot& t = Tenant(tenant_id, lock);
+  return t.bot ? t.bot : bot_;
+}
+
+const BotResponder::TenantBot& BotResponder::Tenant(int64_t tenant_id,
+                                                    std::unique_lock<std::mutex>& lock) const {
+  auto it = tenants_.find(tenant_id);
+  if (it != tenants_.end()) return it->second;
+  lock.unlock();
+  auto stored = store_->GetSetting(EditsKey(tenant_id));
+  Json edits = Json::object();
+  if (stored.ok()) {
+    Json j = Json::parse(*stored, nullptr, false);
+    if (j.is_object()) edits = std::move(j);
+  }
+  lock.lock();
+  if (!stored.ok() && stored.status().code() != Code::kNotFound) {
+    // Not remembered: the next turn reads again rather than forget the edits.
+    spdlog::warn("tenant={} FAQ edits not read ({}); the package's answers for now", tenant_id,
+                 stored.status().ToString());
+    static const TenantBot kNone;
+    return kNone;
+  }
+  auto [pos, inserted] = tenants_.try_emplace(tenant_id);
+  if (inserted) {
+    pos->second.edits = std::move(edits);
+    if (!pos->second.edits.empty()) pos->second.bot = Overlay(*bot_, pos->second.edits);
+  }
+  return pos->second;
+}
+
+std::shared_ptr<const dialog::Bot> BotResponder::Overlay(const dialog::Bot& base,
+                                                         const Json& edits) {
+  std::map<std::string, dialog::LocalizedText> answers;
+  for (const auto& [id, e] : edits.items()) {
+    const Json* a = e.is_object() && e.contains("answer") ? &e["answer"] : nullptr;
+    if (a == nullptr || !a->is_object()) continue;
+    for (const auto& [lang, text] : a->items()) {
+      if (text.is_string()) answers[id][lang] = text.get<std::string>();
+    }
+  }
+  return base.WithFaqAnswers(answers);
+}
+
+Json BotResponder::FaqJson(const dialog::FaqDefinition& f, const Json& edits) const {
+  Json questions = Json::object();
+  for (const auto& [lang, qs] : f.questions) questions[lang] = qs;
+  Json answer = Json::object();
+  for (const auto& [lang, text] : f.answer) answer[lang] = text;
+  Json j{{"id", f.id},         {"tags", f.tags},    {"locked", f.locked},
+         {"questions", questions}, {"answer", answer}, {"edited", false}};
+  if (auto it = edits.find(f.id); it != edits.end() && it->is_object()) {
+    j["edited"] = true;
+    j["updated_at"] = it->value("updated_at", int64_t{0});
+    j["updated_by"] = it->value("updated_by", "");
+  }
+  return j;
+}
+
+Result<Json> BotResponder::ListFaq(int64_t tenant_id) const {
+  std::shared_ptr<const dialog::Bot> bot;
+  Json edits;
+  {
+    std::unique_lock lock(bot_mu_);
+    const TenantBot& t = Tenant(tenant_id, lock);
+    bot = t.bot ? t.bot : bot_;
+    edits = t.edits;
+  }
+  Json out = Json::array();
+  for (const auto& f : bot->package().faq) out.push_back(FaqJson(f, edits));
+  return out;
+}
+
+Result<Json> BotResponder::EditFaqAnswers(int64_t tenant_id, const Json& answers,
+                                          const std::string& by) {
+  constexpr size_t kMaxEntries = 1000;
+  constexpr size_t kMaxAnswerBytes = 16000;
+  if (!answers.is_object() || answers.empty() || answers.size() > kMaxEntries) {
+    return Status::InvalidArgument("answers: an object of 1 to 1000 FAQ entries, {id: {language: text}}");
+  }
+  std::lock_guard one_at_a_time(edit_mu_);
+  std::shared_ptr<const dialog::Bot> base;
+  Json merged;
+  {
+    std::unique_lock lock(bot_mu_);
+    merged = Tenant(tenant_id, lock).edits;
+    base = bot_;
+  }
+  const dialog::BotPackage& pkg = base->package();
+  const int64_t now = NowMillis();
+  for (const auto& [id, langs] : answers.items()) {
+    if (pkg.FindFaq(id) == nullptr) return Status::NotFound("no FAQ entry \"" + id + "\"");
+    if (!langs.is_object() || langs.empty()) {
+      return Status::InvalidArgument("\"" + id + "\": {language: text}");
+    }
+    for (const auto& [lang, text] : langs.items()) {
+      if (std::find(pkg.languages.begin(), pkg.languages.end(), lang) == pkg.languages.end()) {
+        return Status::InvalidArgument("\"" + id + "\": the bot does not speak \"" + lang + "\"");
+      }
+      if (!text.is_string() ||
+          text.get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos ||
+          text.get<std::string>().size() > kMaxAnswerBytes) {
+        return Status::InvalidArgument("\"" + id + "\" (" + lang +
+                                       "): the answer is a text of 1 to 4000 characters");
+      }
+      merged[id]["answer"][lang] = text;
+    }
+    merged[id]["updated_at"] = now;
+    merged[id]["updated_by"] = by;
+  }
+  std::promise<Status> written;
+  store_->PutSetting(EditsKey(tenant_id), DumpJson(merged),
+                     [&written](Status s) { written.set_value(std::move(s)); });
+  if (Status s = written.get_future().get(); !s.ok()) return s;
+  std::shared_ptr<const dialog::Bot> bot = Overlay(*base, merged);
+  {
+    std::lock_guard lock(bot_mu_);
+    TenantBot& t = tenants_[tenant_id];
+    t.edits = merged;
+    // A reload that finished meanwhile brought a new base: lay the edits on it.
+    t.bot = bot_ == base ? bot : Overlay(*bot_, merged);
+    bot = t.bot;
+  }
+  spdlog::info("tenant={} {} FAQ answer(s) edited by {}", tenant_id, answers.size(), by);
+  Json out = Json::array();
+  for (const auto& [id, langs] : answers.items()) {
+    if (const auto* f = bot->package().FindFaq(id)) out.push_back(FaqJson(*f, merged));
+  }
+  return out;
+}
+
+Result<Json> BotResponder::SearchKnowledge(int64_t tenant_id, std::string_view query,
+                                           std::string_view language, int k) const {
+  auto bot = CurrentBot(tenant_id);
+  const dialog::BotPackage& pkg = bot->package();
+  const kb::KnowledgeBase& kb = bot->understanding().knowledge_base();
+  std::string lang(language);
+  if (lang.empty()) {
+    lang = bot->understanding().analyzer().DetectLanguage(query, pkg.default_language);
+  }
+  Json out = Json::array();
+  for (const kb::Hit& h : kb.Search(query, lang, k)) {
+    Json j{{"kind", h.kind == kb::HitKind::kFaq ? "faq" : "article"},
+           {"id", h.id},
+           {"title", h.matched},
+           {"probability", h.probability},
+           {"locked", h.locked}};
+    if (h.kind == kb::HitKind::kFaq) {
+      if (const auto* f = pkg.FindFaq(h.id)) {
+        auto it = f->answer.find(lang);
+        if (it == f->answer.end()) it = f->answer.find(pkg.default_language);
+        j["text"] = it == f->answer.end() ? "" : it->second;
+      }
+    } else {
+      const auto& chunks = kb.ChunksOf(h.id);
+      j["chunk"] = h.chunk;
+      if (h.chunk >= 0 && static_cast<size_t>(h.chunk) < chunks.size()) {
+        j["text"] = chunks[static_cast<size_t>(h.chunk)].text;
+      }
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 std::optional<conversation::Reply> BotResponder::Greeting(const store::Conversation& c) {
-  auto bot = CurrentBot();
+  auto bot = CurrentBot(c.tenant_id);
   auto [language, variant] = LocaleOf(c.language);
   const auto& languages = bot->package().languages;
   if (std::find(languages.begin(), languages.end(), language) == languages.end()) language.clear();
@@ -102,9 +268,9 @@ void BotResponder::Run(Pending p) {
   dialog::DialogState state = cached ? std::move(*cached) : LoadState(p.turn);
   dialog::BotMessage message{p.turn.message.text, AttachmentIds(p.turn.message.attachments_json),
                              p.turn.message.created_at};
-  auto bot = CurrentBot();
   const int64_t conversation_id = p.turn.conversation.id;
   const int64_t tenant_id = p.turn.conversation.tenant_id;
+  auto bot = CurrentBot(tenant_id);
   bot->Respond(std::move(state), std::move(message),
                [this, bot, conversation_id, tenant_id,
                 done = std::move(p.done)](dialog::TurnResult r) {
@@ -217,6 +383,9 @@ Result<Json> BotResponder::Reload() {
   {
     std::lock_guard lock(bot_mu_);
     bot_ = std::move(*bot);
+    for (auto& [tenant, t] : tenants_) {
+      if (!t.edits.empty()) t.bot = Overlay(*bot_, t.edits);
+    }
     loaded_at_ = NowMillis();
     ++reloads_;
   }
@@ -243,7 +412,7 @@ Json BotResponder::Suggest(const store::Conversation& conversation,
     auto [language, variant] = LocaleOf(conversation.language);
     locale = {language, variant};
   }
-  dialog::Assist a = CurrentBot()->Suggest(message.text, locale, kSuggestions, NowMillis());
+  dialog::Assist a = CurrentBot(conversation.tenant_id)->Suggest(message.text, locale, kSuggestions, NowMillis());
   Json suggestions = Json::array();
   for (const auto& s : a.suggestions) {
     suggestions.push_back({{"kind", s.kind},

@@ -55,6 +55,14 @@ class BotResponder final : public conversation::Responder {
   // conversation's language and script, with what the bot understood.
   Json Suggest(const store::Conversation& conversation,
                const store::Message& message) const override;
+  // FAQ answers a tenant edited are kept in the store (setting
+  // "bot.faq_answers.<tenant id>") and laid over the package for that
+  // tenant's conversations only, also after a reload or restart.
+  Result<Json> ListFaq(int64_t tenant_id) const override;
+  Result<Json> EditFaqAnswers(int64_t tenant_id, const Json& answers,
+                              const std::string& by) override;
+  Result<Json> SearchKnowledge(int64_t tenant_id, std::string_view query,
+                               std::string_view language, int k) const override;
 
   // Conversations whose state is cached now (for tests).
   size_t CachedStates() const;
@@ -70,7 +78,17 @@ class BotResponder final : public conversation::Responder {
     std::deque<Pending> waiting;
   };
 
-  std::shared_ptr<const dialog::Bot> CurrentBot() const;
+  // A tenant's FAQ edits: {id: {"answer": {lang: text}, "updated_at", "updated_by"}}.
+  struct TenantBot {
+    Json edits = Json::object();
+    std::shared_ptr<const dialog::Bot> bot;  // the base bot with the edits; null: none
+  };
+  std::shared_ptr<const dialog::Bot> CurrentBot(int64_t tenant_id) const;
+  // The tenant's entry, its edits read from the store the first time.
+  // REQUIRES: bot_mu_ not held.
+  const TenantBot& Tenant(int64_t tenant_id, std::unique_lock<std::mutex>& lock) const;
+  static std::shared_ptr<const dialog::Bot> Overlay(const dialog::Bot& base, const Json& edits);
+  Json FaqJson(const dialog::FaqDefinition& f, const Json& edits) const;
   void Run(Pending p);
   void Finish(int64_t conversation_id, dialog::DialogState state);
   // The state stored with the newest bot reply before `turn`'s message.
@@ -86,6 +104,8 @@ class BotResponder final : public conversation::Responder {
   int64_t loaded_at_ = 0;                   // guarded by bot_mu_
   int reloads_ = 0;                         // guarded by bot_mu_
   std::mutex reload_mu_;                    // one reload at a time
+  mutable std::unordered_map<int64_t, TenantBot> tenants_;  // guarded by bot_mu_
+  std::mutex edit_mu_;                                      // one FAQ edit at a time
 
   mutable std::mutex mu_;
   std::unordered_map<int64_t, Slot> slots_;  // guarded by mu_

@@ -316,6 +316,12 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
     in.attachments_json = attachments.dump();
     in.origin = id_;
     in.bot_mode = status_ == "bot";
+    if (status_ == "resolved") {
+      // Writing again after the chat was resolved: the bot takes it up again.
+      in.set_status = "bot";
+      in.bot_mode = true;
+      status_ = "bot";
+    }
     ctx_.conversations->Receive(
         std::move(in), [self = shared_from_this(), client_id](Result<store::AppendResult> r) {
           asio::post(self->ws_.get_executor(), [self, client_id, r = std::move(r)] {

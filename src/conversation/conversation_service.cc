@@ -49,6 +49,7 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
   m.client_id = std::move(in.client_id);
   m.text = std::move(in.text);
   m.attachments_json = std::move(in.attachments_json);
+  m.set_status = std::move(in.set_status);
   m.created_at = d_.clock->NowMillis();
   in.bot_mode = in.bot_mode && d_.responder != nullptr && in.sender == store::Sender::kContact;
   m.expects_reply = in.bot_mode;
@@ -81,6 +82,7 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
             static_cast<uint64_t>(copy->conversation_id),
             [this, copy, result = *r, origin, bot, started, done = std::move(done)] {
               Publish(*copy, result, origin);
+              PublishStatus(*copy);
               d_.metrics->ack_seconds.Observe(
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                       .count());

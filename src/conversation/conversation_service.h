@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -40,6 +41,9 @@ struct Inbound {
   std::string attachments_json = "[]";
   uint64_t origin = 0;    // the widget session, for its ack; 0 for none
   bool bot_mode = true;   // the bot answers (the conversation's status is "bot")
+  // The conversation's status from this message on, in its transaction (a
+  // customer writing in a resolved conversation reopens it with the bot).
+  std::optional<std::string> set_status;
 };
 
 struct Deps {

@@ -63,6 +63,31 @@ class Responder {
                        const store::Message& /*message*/) const {
     return nullptr;
   }
+
+  // ---- the knowledge base, per tenant (docs/protocol.md, "Knowledge") ----
+  // A tenant's FAQ entries as its customers are answered with them:
+  // [{"id","tags","locked","questions":{lang:[…]},"answer":{lang:text},
+  //   "edited","updated_at","updated_by"}].
+  virtual Result<Json> ListFaq(int64_t /*tenant_id*/) const { return NoKnowledge(); }
+  // Replaces answers of the tenant's FAQ entries ({id: {lang: text}}), all or
+  // none, durably, and answers the tenant's customers with them at once
+  // (no training). Returns the edited entries as ListFaq shows them.
+  // Blocking (a store write): call it off the I/O threads. Errors:
+  // kNotFound (an unknown entry), kInvalidArgument (an unknown language,
+  // an empty text), the store's.
+  virtual Result<Json> EditFaqAnswers(int64_t /*tenant_id*/, const Json& /*answers*/,
+                                      const std::string& /*by*/) {
+    return NoKnowledge();
+  }
+  // Searches the tenant's knowledge base: [{"kind","id","title","text",
+  // "probability","locked"}], best first, at most `k`.
+  virtual Result<Json> SearchKnowledge(int64_t /*tenant_id*/, std::string_view /*query*/,
+                                       std::string_view /*language*/, int /*k*/) const {
+    return NoKnowledge();
+  }
+
+ protected:
+  static Status NoKnowledge() { return Status::NotFound("this server runs no bot (no knowledge base)"); }
 };
 
 // Answers "echo: <text>" after `delay_ms` (0: at once). `executor` is used

@@ -854,6 +854,21 @@ Result<std::unique_ptr<Bot>> Bot::Build(const BotPackage& package, BotOptions op
   return bot;
 }
 
+std::unique_ptr<Bot> Bot::WithFaqAnswers(
+    const std::map<std::string, LocalizedText>& answers) const {
+  std::unique_ptr<Bot> bot(new Bot());
+  bot->package_ = package_;
+  bot->options_ = options_;
+  bot->understanding_ = understanding_;
+  bot->responses_ = responses_;
+  for (auto& f : bot->package_.faq) {
+    auto it = answers.find(f.id);
+    if (it == answers.end()) continue;
+    for (const auto& [lang, text] : it->second) f.answer[lang] = text;
+  }
+  return bot;
+}
+
 std::string Bot::Greeting(std::string_view language, text::Variant variant) const {
   std::string lang(language.empty() ? package_.default_language : language);
   auto it = package_.greeting.find(lang);

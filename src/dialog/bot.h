@@ -164,6 +164,11 @@ class Bot {
   // replies (at worst the fallback).
   void Respond(DialogState state, BotMessage message, TurnCallback done) const;
 
+  // This bot with the answers of some FAQ entries replaced (entry id →
+  // language → text; ids the package lacks are ignored), sharing its trained
+  // understanding: cheap (no training), so an edited answer is used at once.
+  std::unique_ptr<Bot> WithFaqAnswers(const std::map<std::string, LocalizedText>& answers) const;
+
   const BotPackage& package() const { return package_; }
   const Understanding& understanding() const { return *understanding_; }
   const Responses& responses() const { return responses_; }
@@ -175,7 +180,7 @@ class Bot {
 
   BotPackage package_;
   BotOptions options_;
-  std::unique_ptr<Understanding> understanding_;
+  std::shared_ptr<const Understanding> understanding_;  // shared by WithFaqAnswers copies
   Responses responses_;
 };
 

@@ -13,6 +13,7 @@
 
 #include "conversation/views.h"
 #include "core/crypto.h"
+#include "core/csv.h"
 #include "core/json.h"
 #include "server/async.h"
 #include "server/uploads.h"
@@ -200,6 +201,10 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::get, "/api/v1/users", Auth::kAdminKey, &HttpApi::ListUsers},
       {V::get, "/api/v1/bot", Auth::kAnyKey, &HttpApi::GetBot},
       {V::post, "/api/v1/bot/reload", Auth::kAdminKey, &HttpApi::ReloadBot},
+      {V::get, "/api/v1/faq", Auth::kAnyKey, &HttpApi::ListFaq},
+      {V::put, "/api/v1/faq/{}", Auth::kAnyKey, &HttpApi::EditFaq},
+      {V::post, "/api/v1/faq/import", Auth::kAnyKey, &HttpApi::ImportFaq},
+      {V::get, "/api/v1/kb/search", Auth::kAnyKey, &HttpApi::SearchKnowledge},
   };
   return routes;
 }
@@ -794,6 +799,121 @@ asio::awaitable<Response> HttpApi::ListUsers(Call& c) {
   Json list = Json::array();
   for (const auto& u : *users) list.push_back(UserView(u));
   co_return JsonResponse(http::status::ok, Json{{"users", list}}, c.req);
+}
+
+// ---- knowledge: the tenant's FAQ and knowledge-base search -----------------
+
+namespace {
+
+// Supervisors and admins edit the knowledge; agents and agent keys read it.
+Status RequireEditor(const std::optional<store::User>& user,
+                     const std::optional<store::ApiKey>& key) {
+  const std::string& role = user ? user->role : key ? key->role : std::string();
+  if (role == "admin" || role == "supervisor") return Status::Ok();
+  return Status::PermissionDenied("editing the knowledge base needs a supervisor or an admin");
+}
+
+std::string Editor(const std::optional<store::User>& user,
+                   const std::optional<store::ApiKey>& key) {
+  if (user) return "user:" + std::to_string(user->id);
+  if (key) return "api_key:" + std::to_string(key->id);
+  return "";
+}
+
+}  // namespace
+
+asio::awaitable<Response> HttpApi::ListFaq(Call& c) {
+  if (ctx_.responder == nullptr) {
+    co_return Error(Status::NotFound("this server runs no bot (no knowledge base)"), c.req);
+  }
+  auto faq = ctx_.responder->ListFaq(c.tenant_id);
+  if (!faq.ok()) co_return Error(faq.status(), c.req);
+  co_return JsonResponse(http::status::ok, Json{{"faq", std::move(*faq)}}, c.req);
+}
+
+// PUT /api/v1/faq/{id} {"answer": {language: text}}: the answer the bot gives
+// this tenant's customers from now on (the questions stay the package's).
+asio::awaitable<Response> HttpApi::EditFaq(Call& c) {
+  if (Status s = RequireEditor(c.user, c.key); !s.ok()) co_return Error(s, c.req);
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto answer = body->find("answer");
+  if (answer == body->end() || !answer->is_object()) {
+    co_return Error(Status::InvalidArgument("\"answer\" must be an object {language: text}"),
+                    c.req);
+  }
+  Json answers = Json::object();
+  answers[c.params[0]] = *answer;
+  Response res = co_await ApplyFaqEdits(c, std::move(answers));
+  co_return res;
+}
+
+// POST /api/v1/faq/import, a CSV text with the columns id, language, answer
+// (a header row first): every row applied, or none.
+asio::awaitable<Response> HttpApi::ImportFaq(Call& c) {
+  if (Status s = RequireEditor(c.user, c.key); !s.ok()) co_return Error(s, c.req);
+  auto table = ParseCsv(c.req.body());
+  if (!table.ok()) co_return Error(table.status(), c.req);
+  const int id = table->Column("id"), lang = table->Column("language"),
+            text = table->Column("answer");
+  if (id < 0 || lang < 0 || text < 0) {
+    co_return Error(Status::InvalidArgument("the CSV needs the columns id, language and answer"),
+                    c.req);
+  }
+  if (table->rows.empty()) co_return Error(Status::InvalidArgument("the CSV has no rows"), c.req);
+  Json answers = Json::object();
+  for (size_t i = 0; i < table->rows.size(); ++i) {
+    const auto& row = table->rows[i];
+    if (row[id].empty() || row[lang].empty()) {
+      co_return Error(Status::InvalidArgument(fmt::format(
+                          "row {}: id and language must not be empty", i + 2)),
+                      c.req);
+    }
+    answers[row[id]][row[lang]] = row[text];
+  }
+  Response res = co_await ApplyFaqEdits(c, std::move(answers));
+  co_return res;
+}
+
+asio::awaitable<Response> HttpApi::ApplyFaqEdits(Call& c, Json answers) {
+  if (ctx_.responder == nullptr) {
+    co_return Error(Status::NotFound("this server runs no bot (no knowledge base)"), c.req);
+  }
+  conversation::Responder* responder = ctx_.responder;
+  const int64_t tenant = c.tenant_id;
+  const std::string by = Editor(c.user, c.key);
+  auto edit = [this, responder, tenant, by, answers = std::move(answers)](auto cb) {
+    jobs_.Post([responder, tenant, by, answers, cb] {
+      cb(responder->EditFaqAnswers(tenant, answers, by));
+    });
+  };
+  auto r = co_await AwaitResult<Json>(std::move(edit));
+  if (!r.ok()) co_return Error(r.status(), c.req);
+  Json out{{"edited", r->size()}, {"faq", std::move(*r)}};
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// GET /api/v1/kb/search?q=…&language=zh&k=5
+asio::awaitable<Response> HttpApi::SearchKnowledge(Call& c) {
+  if (ctx_.responder == nullptr) {
+    co_return Error(Status::NotFound("this server runs no bot (no knowledge base)"), c.req);
+  }
+  auto q = c.query.find("q");
+  if (q == c.query.end() || q->second.empty() || q->second.size() > 4 * ctx_.limits.max_text_chars) {
+    co_return Error(Status::InvalidArgument("q: the question, 1 to 4000 characters"), c.req);
+  }
+  if (!IsValidUtf8(q->second)) co_return Error(Status::InvalidUtf8("q is not UTF-8"), c.req);
+  int k = 5;
+  if (auto it = c.query.find("k"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 1 || *v > 20) co_return Error(Status::InvalidArgument("k must be 1..20"), c.req);
+    k = static_cast<int>(*v);
+  }
+  std::string language;
+  if (auto it = c.query.find("language"); it != c.query.end()) language = it->second;
+  auto hits = ctx_.responder->SearchKnowledge(c.tenant_id, q->second, language, k);
+  if (!hits.ok()) co_return Error(hits.status(), c.req);
+  co_return JsonResponse(http::status::ok, Json{{"hits", std::move(*hits)}}, c.req);
 }
 
 }  // namespace kefu::server

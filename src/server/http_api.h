@@ -75,6 +75,12 @@ class HttpApi {
   boost::asio::awaitable<Response> CreateUser(Call& c);
   boost::asio::awaitable<Response> ListUsers(Call& c);
   boost::asio::awaitable<Response> ReloadBot(Call& c);
+  boost::asio::awaitable<Response> ListFaq(Call& c);
+  boost::asio::awaitable<Response> EditFaq(Call& c);
+  boost::asio::awaitable<Response> ImportFaq(Call& c);
+  boost::asio::awaitable<Response> SearchKnowledge(Call& c);
+  // Applies FAQ answer edits ({id: {lang: text}}) off the I/O threads.
+  boost::asio::awaitable<Response> ApplyFaqEdits(Call& c, Json answers);
 
   Status Authenticate(Auth auth, Call& c);
   // The file under `root` that the target names after `prefix`.

@@ -52,6 +52,12 @@ try {
     signal: AbortSignal.timeout(TIMEOUT),
   });
   if (res.status !== 201) fail('creating the agent: ' + res.status + ' ' + (await res.text()));
+  const sup = await fetch(base + '/api/v1/users', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'wang@demo.local', name: '王芳', role: 'supervisor', password: 'supervisor-password-1' }),
+    signal: AbortSignal.timeout(TIMEOUT),
+  });
+  if (sup.status !== 201) fail('creating the supervisor: ' + sup.status + ' ' + (await sup.text()));
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', timeout: 30000,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -140,6 +146,42 @@ try {
   await until('the chat to leave the list', async () => (await agent.locator('.chat-item').count()) === 0);
   await customer.locator('#state').filter({ hasText: 'closed' }).waitFor();
   await shots('resolved');
+
+  // A supervisor edits the shipping-fee answer in the console; the bot
+  // answers the customer with it at once.
+  const supervisorCtx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+  supervisorCtx.setDefaultTimeout(TIMEOUT);
+  const supervisor = await supervisorCtx.newPage();
+  await supervisor.goto(base + '/console/');
+  await supervisor.fill('#email', 'wang@demo.local');
+  await supervisor.fill('#password', 'supervisor-password-1');
+  await supervisor.click('button[type=submit]');
+  await supervisor.locator('.agent-name').filter({ hasText: '王芳' }).waitFor();
+  await supervisor.click('#tab-knowledge');
+  await supervisor.fill('.k-filter', 'shipping_fee_mainland');
+  const entry = supervisor.locator('.faq[data-faq=shipping_fee_mainland]');
+  await entry.waitFor();
+  if (await supervisor.locator('.faq').count() !== 1) fail('the filter left more than one entry');
+  await entry.locator('.faq-edit').click();
+  const newAnswer = '本周活动：全场运费统一 6 元，满 79 元包邮。';
+  await entry.locator('textarea[data-lang=zh]').fill(newAnswer);
+  const savedAt = Date.now();
+  await entry.locator('.faq-save').click();
+  await supervisor.locator('.k-notice').filter({ hasText: 'shipping_fee_mainland' }).waitFor();
+  await entry.locator('.faq-answers dd').filter({ hasText: newAnswer }).waitFor();
+  await entry.locator('.edited').waitFor();
+  await shots('faq-edited');
+  await supervisor.screenshot({ path: path.join(artifacts, `${String(step).padStart(2, '0')}-faq-edited-supervisor.png`) });
+  await customer.fill('#text', question);
+  await customer.press('#text', 'Enter');
+  await log.locator('.msg.bot').filter({ hasText: newAnswer }).waitFor();
+  const uptake = (Date.now() - savedAt) / 1000;
+  if (uptake > 2 + 1) fail(`the bot took ${uptake.toFixed(1)} s to answer with the edit`);
+  // An agent may read the knowledge base but not edit it.
+  await agent.click('#tab-knowledge');
+  await agent.locator('.faq[data-faq=shipping_fee_mainland]').waitFor();
+  if (await agent.locator('.faq-edit').count() !== 0) fail('an agent is offered to edit the FAQ');
+  await shots('bot-uses-edit');
   console.log(`console_test: 1 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } catch (e) {
   failed = true;

@@ -433,7 +433,9 @@ Result<int64_t> TakeSeq(Conn& c, const NewMessage& m, int64_t message_id, int64_
   // An agent's first message is the conversation's first response.
   KEFU_PREPARE(u, c,
                "UPDATE conversations SET last_seq = ?1, updated_at = ?2, "
-               "status = coalesce(?3, status), first_response_at = CASE WHEN ?4 = 1 AND "
+               "status = coalesce(?3, status), "
+               "resolved_at = CASE WHEN ?3 IS NOT NULL AND ?3 <> 'resolved' THEN NULL "
+               "ELSE resolved_at END, first_response_at = CASE WHEN ?4 = 1 AND "
                "first_response_at IS NULL THEN ?2 ELSE first_response_at END WHERE id = ?5");
   if (Status s = u.Bind(*seq)
                      .Bind(now)

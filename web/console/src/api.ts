@@ -1,15 +1,20 @@
 export interface User { id: number; name: string; email: string; role: string; tenant_id?: number }
 
+export interface FaqEntry {
+  id: string; tags: string[]; locked: boolean; questions: Record<string, string[]>;
+  answer: Record<string, string>; edited: boolean; updated_at?: number; updated_by?: string;
+}
+
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, csv?: string): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: csv !== undefined ? { 'Content-Type': 'text/csv' } : body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: csv !== undefined ? csv : body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
   let data: unknown = null;
@@ -29,5 +34,9 @@ export const api = {
   messages: (conversation: number, afterSeq: number, limit: number) =>
     call<{ messages: import('./agent').Message[] }>('GET',
       `/api/v1/conversations/${conversation}/messages?after_seq=${afterSeq}&limit=${limit}`),
+  faq: () => call<{ faq: FaqEntry[] }>('GET', '/api/v1/faq'),
+  editFaq: (id: string, answer: Record<string, string>) =>
+    call<{ edited: number; faq: FaqEntry[] }>('PUT', '/api/v1/faq/' + encodeURIComponent(id), { answer }),
+  importFaq: (csv: string) => call<{ edited: number; faq: FaqEntry[] }>('POST', '/api/v1/faq/import', undefined, csv),
   queued: () => call<{ conversations: unknown[] }>('GET', '/api/v1/conversations?status=queued&limit=100'),
 };

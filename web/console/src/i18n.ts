@@ -22,6 +22,9 @@ const messages = {
     suggestions: '建议回复', noSuggestions: '知识库里没有合适的答案。', useSuggestion: '点击填入回复框',
     confidence: '置信度', latest: '最新消息', locked: '合规锁定：请原文发送', outOfScope: '超出业务范围', entities: '识别到',
     article: '文章段落', yes: '是', no: '否',
+    knowledge: '知识库', chatsTab: '会话', faqCount: '{n} 条问答', faqFilter: '搜索问题、答案或编号', faqImport: '导入 CSV',
+    faqSaved: '已保存 {id}：机器人现在就用新答案。', faqImported: '已导入 {n} 条答案。', faqEdited: '已修改 {when}',
+    edit: '编辑', save: '保存', cancel: '取消', answer: '答案',
   },
   en: {
     title: 'Agent console', email: 'Email', password: 'Password', signIn: 'Sign in', signingIn: 'Signing in…',
@@ -42,6 +45,9 @@ const messages = {
     suggestions: 'Suggested replies', noSuggestions: 'Nothing in the knowledge base fits.', useSuggestion: 'Click to put it in the reply box',
     confidence: 'confidence', latest: 'Latest message', locked: 'Locked wording: send as is', outOfScope: 'out of scope', entities: 'Found',
     article: 'article passage', yes: 'yes', no: 'no',
+    knowledge: 'Knowledge base', chatsTab: 'Chats', faqCount: '{n} FAQ entries', faqFilter: 'Search questions, answers or ids', faqImport: 'Import CSV',
+    faqSaved: 'Saved {id}: the bot answers with it now.', faqImported: 'Imported {n} answers.', faqEdited: 'edited {when}',
+    edit: 'Edit', save: 'Save', cancel: 'Cancel', answer: 'Answer',
   },
 } as const;
 
