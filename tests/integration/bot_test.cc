@@ -267,6 +267,129 @@ TEST(ShopBotReload, ABrokenPackageIsRefusedWithFileAndLineAndTheBotKeepsServing)
   EXPECT_EQ(anon.status, 401) << anon.Describe();
 }
 
+// Knowledge without code: a supervisor's FAQ edit answers the next customer
+// message, durably (kill -9 and a restart keep it); agents read but do not
+// edit; a CSV import is all or nothing; the knowledge base is searchable.
+TEST(ShopBotKnowledge, AnEditedAnswerIsUsedAtOnceAndSurvivesAKill) {
+  if (kSanitizerBuild) GTEST_SKIP() << "release build only (the restart trains the bot again)";
+  ServerProcess server(BotArgs(kShop));
+  ASSERT_TRUE(server.Start(kStartTimeout)) << server.LogTail();
+  Tenant t = server.Bootstrap();
+  auto key = [&](const std::string& role) {
+    auto r = HttpRequest(server.port(), "POST", "/api/v1/api-keys",
+                         Json{{"name", role}, {"role", role}}.dump(), Bearer(t.api_key));
+    EXPECT_EQ(r.status, 201) << r.Describe();
+    return Str(r.json(), "secret");
+  };
+  const std::string agent = key("agent"), supervisor = key("supervisor");
+  const std::string id = "shipping_fee_mainland";
+
+  auto list = HttpRequest(server.port(), "GET", "/api/v1/faq", "", Bearer(agent));
+  ASSERT_EQ(list.status, 200) << list.Describe();
+  Json entries = ListOf(list.json(), "faq");
+  EXPECT_EQ(entries.size(), 83u);
+  std::string english;
+  for (const Json& e : entries) {
+    if (Str(e, "id") == id) {
+      english = Str(e["answer"], "en");
+      EXPECT_FALSE(Bool(e, "edited", true)) << e.dump();
+    }
+  }
+  ASSERT_FALSE(english.empty()) << list.body;
+
+  const std::string target = "/api/v1/faq/" + id;
+  const std::string edited = "本周活动：全场运费统一 6 元，满 79 元包邮。";
+  const std::string body = Json{{"answer", {{"zh", edited}}}}.dump();
+  EXPECT_EQ(HttpRequest(server.port(), "PUT", target, body, Bearer(agent)).status, 403);
+  EXPECT_EQ(HttpRequest(server.port(), "PUT", target, body, {}).status, 401);
+  EXPECT_EQ(HttpRequest(server.port(), "PUT", "/api/v1/faq/no_such_entry", body, Bearer(supervisor))
+                .status,
+            404);
+  auto french = HttpRequest(server.port(), "PUT", target,
+                            Json{{"answer", {{"fr", "x"}}}}.dump(), Bearer(supervisor));
+  EXPECT_EQ(french.status, 400) << french.Describe();
+  EXPECT_NE(french.body.find("fr"), std::string::npos) << french.body;
+  EXPECT_EQ(HttpRequest(server.port(), "PUT", target, "{\"answer\": ", Bearer(supervisor)).status,
+            400);
+  EXPECT_EQ(HttpRequest(server.port(), "PUT", target, Json{{"answer", {{"zh", " "}}}}.dump(),
+                        Bearer(supervisor))
+                .status,
+            400);
+
+  Customer c = Connect(server.port(), t.public_key, "zh-CN");
+  ASSERT_TRUE(c.ws);
+  ASSERT_TRUE(c.ws->WaitFor(IsBotMessage(), kReplyTimeout));
+  auto before = Ask(c, "k-1", "运费怎么算？");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(Str(*before, "text").find(edited), std::string::npos) << before->dump();
+
+  auto put = HttpRequest(server.port(), "PUT", target, body, Bearer(supervisor));
+  ASSERT_EQ(put.status, 200) << put.Describe();
+  Json entry = ListOf(put.json(), "faq")[0];
+  EXPECT_EQ(Str(entry["answer"], "zh"), edited) << put.body;
+  EXPECT_EQ(Str(entry["answer"], "en"), english) << "the other language is kept: " << put.body;
+  EXPECT_TRUE(Bool(entry, "edited"));
+  EXPECT_EQ(Str(entry, "updated_by").rfind("api_key:", 0), 0u) << put.body;
+  auto after = Ask(c, "k-2", "运费怎么算？");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(Str(*after, "text"), edited) << after->dump();
+
+  // A CSV with one bad row changes nothing; a good one is applied.
+  const std::string bad_csv =
+      "id,language,answer\n" + id + ",en,Flat 6 yuan this week.\nno_such_entry,en,x\n";
+  EXPECT_EQ(HttpRequest(server.port(), "POST", "/api/v1/faq/import", bad_csv, Bearer(supervisor))
+                .status,
+            404);
+  auto unchanged = HttpRequest(server.port(), "GET", "/api/v1/faq", "", Bearer(agent));
+  for (const Json& e : ListOf(unchanged.json(), "faq")) {
+    if (Str(e, "id") == id) EXPECT_EQ(Str(e["answer"], "en"), english);
+  }
+  EXPECT_EQ(HttpRequest(server.port(), "POST", "/api/v1/faq/import", "id,answer\nx,y\n",
+                        Bearer(supervisor))
+                .status,
+            400);
+  auto imported = HttpRequest(server.port(), "POST", "/api/v1/faq/import",
+                              "id,language,answer\n" + id + ",en,\"Flat 6 yuan, this week.\"\n",
+                              Bearer(supervisor));
+  ASSERT_EQ(imported.status, 200) << imported.Describe();
+  EXPECT_EQ(Int(imported.json(), "edited"), 1);
+
+  // Search finds the entry, with the tenant's answer.
+  auto search = HttpRequest(server.port(), "GET",
+                            "/api/v1/kb/search?q=%E8%BF%90%E8%B4%B9%E6%80%8E%E4%B9%88%E7%AE%97&k=3",
+                            "", Bearer(agent));
+  ASSERT_EQ(search.status, 200) << search.Describe();
+  bool found = false;
+  for (const Json& h : ListOf(search.json(), "hits")) {
+    if (Str(h, "id") == id) found = Str(h, "text") == edited;
+  }
+  EXPECT_TRUE(found) << search.body;
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/api/v1/kb/search?q=", "", Bearer(agent)).status,
+            400);
+  EXPECT_EQ(HttpRequest(server.port(), "GET", "/api/v1/kb/search?q=%FF%FE", "", Bearer(agent))
+                .status,
+            400);
+
+  // The edits were acknowledged: kill -9 keeps them.
+  server.Kill9();
+  ASSERT_TRUE(server.Start(kStartTimeout)) << server.LogTail();
+  auto kept = HttpRequest(server.port(), "GET", "/api/v1/faq", "", Bearer(agent));
+  ASSERT_EQ(kept.status, 200) << kept.Describe();
+  bool both = false;
+  for (const Json& e : ListOf(kept.json(), "faq")) {
+    if (Str(e, "id") == id) {
+      both = Str(e["answer"], "zh") == edited && Str(e["answer"], "en") == "Flat 6 yuan, this week.";
+    }
+  }
+  EXPECT_TRUE(both) << kept.body;
+  Customer again = Connect(server.port(), t.public_key, "en");
+  ASSERT_TRUE(again.ws);
+  ASSERT_TRUE(again.ws->WaitFor(IsBotMessage(), kReplyTimeout));
+  auto en = Ask(again, "k-3", "How much is shipping within mainland China?");
+  ASSERT_TRUE(en);
+  EXPECT_EQ(Str(*en, "text"), "Flat 6 yuan, this week.") << en->dump();
+}
+
 // kefu import / kefu export: a package through the database, byte for byte,
 // beside a running server; an invalid package is refused with file:line.
 TEST(BotPackageImport, RoundTripsThroughTheDatabaseWithoutLoss) {
