@@ -137,6 +137,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
 
   void OnNotice(const handoff::AgentNotice& n) {
     if (closing_) return;
+    if (n.kind == handoff::AgentNotice::Kind::kWaiting) {
+      Send(Json{{"type", "waiting"}, {"count", n.waiting}});
+      return;
+    }
     if (n.kind == handoff::AgentNotice::Kind::kAssigned) {
       Json chat = Chat(n.conversation_id);
       if (chat.is_null()) return;

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "conversation/views.h"
+#include "handoff/handoff_service.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "server/async.h"
@@ -238,6 +239,15 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
                  {"server_time", ctx_.clock->NowMillis()}};
     if (!new_token.empty()) welcome["contact_token"] = new_token;
     Send(welcome);
+    if (fresh->status == "queued" && ctx_.handoff != nullptr) {
+      if (int position = ctx_.handoff->Position(conversation_id_); position > 0) {
+        Send(Json{{"type", "queue"},
+                  {"conversation", conversation_id_},
+                  {"position", position},
+                  {"waiting", ctx_.handoff->WaitingCount(tenant_id_)},
+                  {"estimated_wait_s", nullptr}});
+      }
+    }
     CatchUp(fresh->last_seq);
   }
 
@@ -346,6 +356,15 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
       // "bot", are answered again).
       status_ = e.value;
       Send(Json{{"type", "status"}, {"conversation", conversation_id_}, {"status", e.value}});
+      return;
+    }
+    if (e.type == handoff::kQueuePosition) {
+      // The customer's place in the line for a person, and the wait expected.
+      Json q = Json::parse(e.value, nullptr, false);
+      if (!q.is_object()) return;
+      q["type"] = "queue";
+      q["conversation"] = conversation_id_;
+      Send(q);
       return;
     }
     if (!e.message || e.type != bus::kMessageCreated) return;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "core/json.h"
@@ -191,8 +192,69 @@ void HandoffService::Dispatch() {
   {
     std::lock_guard lock(mu_);
     decided = router_.Assign();
+    // A wait ends when its agent is chosen: the estimate others are told
+    // next learns from it at once.
+    const int64_t now = d_.clock->NowMillis();
+    for (const Assignment& a : decided) {
+      if (a.since_ms <= 0) continue;
+      const double waited = static_cast<double>(std::max<int64_t>(0, now - a.since_ms));
+      auto [w, first] = wait_ms_.try_emplace(a.tenant_id, waited);
+      if (!first) w->second = 0.7 * w->second + 0.3 * waited;
+    }
   }
   for (const Assignment& a : decided) Apply(a);
+  PublishLine();
+}
+
+void HandoffService::PublishLine() {
+  std::vector<bus::Event> events;
+  std::vector<std::pair<AgentNotify, AgentNotice>> notices;
+  {
+    std::lock_guard lock(mu_);
+    std::map<int64_t, size_t> lengths;
+    std::map<int64_t, int> places;
+    const std::vector<Place> line = router_.Places();
+    for (const Place& p : line) ++lengths[p.tenant_id];
+    for (const Place& p : line) {
+      places[p.conversation_id] = p.position;
+      auto old = published_place_.find(p.conversation_id);
+      if (old != published_place_.end() && old->second == p.position) continue;
+      Json estimate = nullptr;
+      auto w = wait_ms_.find(p.tenant_id);
+      if (w != wait_ms_.end() && router_.OnlineCount(p.tenant_id) > 0) {
+        // The recent typical wait for each place ahead, shared by the agents online.
+        const double s = w->second / 1000.0 * p.position /
+                         static_cast<double>(router_.OnlineCount(p.tenant_id));
+        estimate = static_cast<int64_t>(std::ceil(s));
+      }
+      events.push_back(bus::Event{kQueuePosition, p.tenant_id, p.conversation_id, nullptr,
+                                  DumpJson(Json{{"position", p.position},
+                                                {"waiting", lengths[p.tenant_id]},
+                                                {"estimated_wait_s", estimate}}),
+                                  0});
+    }
+    published_place_ = std::move(places);
+    std::set<int64_t> tenants;
+    for (const auto& [t, n] : lengths) tenants.insert(t);
+    for (const auto& [t, n] : published_waiting_) tenants.insert(t);
+    for (int64_t t : tenants) {
+      const size_t now = lengths.count(t) ? lengths[t] : 0;
+      auto old = published_waiting_.find(t);
+      if (old != published_waiting_.end() && old->second == now) continue;
+      if (now == 0) {
+        published_waiting_.erase(t);
+      } else {
+        published_waiting_[t] = now;
+      }
+      for (const auto& [id, session] : sessions_) {
+        if (session.tenant_id != t) continue;
+        AgentNotice n{AgentNotice::Kind::kWaiting, t, 0, "", now};
+        notices.emplace_back(session.notify, n);
+      }
+    }
+  }
+  for (const bus::Event& e : events) d_.bus->Publish(e);
+  for (auto& [notify, n] : notices) notify(n);
 }
 
 void HandoffService::Apply(const Assignment& a) {

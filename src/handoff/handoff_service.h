@@ -34,6 +34,10 @@ inline constexpr const char* kConversationAssigned = "conversation.assigned";
 inline constexpr const char* kConversationRequeued = "conversation.requeued";
 inline constexpr const char* kConversationResolved = "conversation.resolved";
 inline constexpr const char* kConversationReturnedToBot = "conversation.returned_to_bot";
+// Bus only (not stored): a waiting customer's place changed. Value:
+// {"position": 1-based, "waiting": the line's length, "estimated_wait_s":
+// seconds or null when unknown (no agent online, no wait seen yet)}.
+inline constexpr const char* kQueuePosition = "conversation.queue_position";
 
 struct HandoffOptions {
   int default_capacity = 5;    // chats per agent unless their session says otherwise
@@ -49,11 +53,12 @@ struct HandoffDeps {
 
 // What an agent's session is told.
 struct AgentNotice {
-  enum class Kind { kAssigned, kUnassigned };
+  enum class Kind { kAssigned, kUnassigned, kWaiting };
   Kind kind = Kind::kAssigned;
   int64_t tenant_id = 0;
   int64_t conversation_id = 0;
   std::string status;  // the conversation's status after it
+  size_t waiting = 0;  // kWaiting: conversations in the tenant's line now
 };
 using AgentNotify = std::function<void(const AgentNotice&)>;
 
@@ -103,6 +108,9 @@ class HandoffService {
   void Requeue(int64_t tenant_id, int64_t user_id);
   void Notify(int64_t user_id, const AgentNotice& n);
   void PublishStatus(const store::Conversation& c);
+  // Tells each waiting customer whose place changed (bus) and each tenant's
+  // agents whose line's length changed (kWaiting).
+  void PublishLine();
   // Presence and capacity of a user over their sessions (the best of them).
   void UpdateAgentLocked(int64_t tenant_id, int64_t user_id);
 
@@ -114,6 +122,9 @@ class HandoffService {
   std::map<int64_t, uint64_t> requeue_generation_;   // guarded by mu_: by user
   uint64_t next_session_ = 0;                        // guarded by mu_
   uint64_t subscription_ = 0;
+  std::map<int64_t, int> published_place_;      // guarded by mu_: conversation → position
+  std::map<int64_t, size_t> published_waiting_;  // guarded by mu_: tenant → line length
+  std::map<int64_t, double> wait_ms_;            // guarded by mu_: tenant → recent waits (EWMA)
 };
 
 }  // namespace kefu::handoff

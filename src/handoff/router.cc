@@ -112,12 +112,22 @@ std::vector<Assignment> Router::Assign() {
         ++k;  // nobody for this one (language); a later one may fit someone
         continue;
       }
-      out.push_back({w.tenant_id, w.conversation_id, best});
+      out.push_back({w.tenant_id, w.conversation_id, best, w.since_ms});
       agents_[best].chats.insert(w.conversation_id);
       waiting_.erase(k->conversation_id);
       k = keys.erase(k);
     }
     line = keys.empty() ? lines_.erase(line) : std::next(line);
+  }
+  return out;
+}
+
+std::vector<Place> Router::Places() const {
+  std::vector<Place> out;
+  out.reserve(waiting_.size());
+  for (const auto& [tenant, keys] : lines_) {
+    int pos = 0;
+    for (const Key& k : keys) out.push_back({tenant, k.conversation_id, ++pos});
   }
   return out;
 }

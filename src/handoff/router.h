@@ -34,6 +34,14 @@ struct Assignment {
   int64_t tenant_id = 0;
   int64_t conversation_id = 0;
   int64_t agent_id = 0;
+  int64_t since_ms = 0;  // when it was queued (its wait ends now)
+};
+
+// A waiting conversation's place in its tenant's line (1: next).
+struct Place {
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int position = 0;
 };
 
 class Router {
@@ -65,6 +73,8 @@ class Router {
   std::vector<int64_t> ChatsOf(int64_t agent_id) const;
   Presence PresenceOf(int64_t agent_id) const;
   bool IsWaiting(int64_t conversation_id) const { return waiting_.count(conversation_id) > 0; }
+  // Every waiting conversation's place, line by line.
+  std::vector<Place> Places() const;
 
  private:
   struct Agent {

@@ -166,6 +166,84 @@ TEST_F(HandoffTest, QueuedAssignedAnsweredRequeuedWhenTheAgentGoesAndResolved) {
   EXPECT_FALSE(conv.json()["resolved_at"].is_null()) << conv.body;
 }
 
+FramePredicate IsQueue(int position) {
+  return [position](const Json& f) { return Str(f, "type") == "queue" && Int(f, "position") == position; };
+}
+
+// Customer `n` asks for a person (no agent online); returns its conversation.
+int64_t AskForAPerson(WidgetClient& c, const std::string& public_key, const std::string& id) {
+  c.Send({{"type", "hello"}, {"public_key", public_key}, {"language", "zh-CN"}});
+  auto welcome = c.WaitFor(IsType("welcome"));
+  if (!welcome) return -1;
+  c.WaitFor(IsFrom("bot"), 10s);  // the greeting
+  c.SendMessage(id, "转人工");
+  if (!c.WaitFor(IsStatus("queued"), 10s)) ADD_FAILURE() << Json(c.history()).dump();
+  return Int((*welcome)["conversation"], "id");
+}
+
+TEST_F(HandoffTest, TheLineTellsCustomersTheirPlaceAgentsItsLengthAndSuggestsReplies) {
+  WidgetClient first(port()), second(port());
+  const int64_t c1 = AskForAPerson(first, tenant_.public_key, "f-1");
+  ASSERT_GT(c1, 0);
+  auto place1 = first.WaitFor(IsQueue(1), 5s);
+  ASSERT_TRUE(place1) << Json(first.history()).dump();
+  EXPECT_TRUE((*place1)["estimated_wait_s"].is_null()) << "nobody online: no estimate";
+  const int64_t c2 = AskForAPerson(second, tenant_.public_key, "s-1");
+  ASSERT_GT(c2, 0);
+  auto place2 = second.WaitFor(IsQueue(2), 5s);
+  ASSERT_TRUE(place2) << Json(second.history()).dump();
+  EXPECT_EQ(Int(*place2, "waiting"), 2);
+
+  // An agent for one chat at a time: the first customer is theirs, the
+  // second moves up with an estimate, and the agent hears the line is shorter.
+  Agent a = CreateAndLogin(port(), tenant_.api_key, "zhao@shop.example");
+  WidgetClient agent(port(), "/ws/agent", Headers{{"Cookie", "kefu_session=" + a.token}});
+  ASSERT_TRUE(agent.connected()) << agent.close_reason();
+  auto hello = agent.WaitFor(IsType("welcome"));
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(Int(*hello, "waiting"), 2) << hello->dump();
+  ASSERT_TRUE(agent.Send({{"type", "presence"}, {"status", "online"}, {"capacity", 1}}));
+  auto assigned = agent.WaitFor(IsType("assigned"), 5s);
+  ASSERT_TRUE(assigned) << Json(agent.history()).dump();
+  EXPECT_EQ(Int((*assigned)["conversation"], "id"), c1);
+  auto moved = second.WaitFor(IsQueue(1), 5s);
+  ASSERT_TRUE(moved) << Json(second.history()).dump();
+  EXPECT_TRUE((*moved)["estimated_wait_s"].is_number_integer()) << moved->dump();
+  auto waiting = agent.WaitFor(
+      [](const Json& f) { return Str(f, "type") == "waiting" && Int(f, "count") == 1; }, 5s);
+  EXPECT_TRUE(waiting) << Json(agent.history()).dump();
+
+  // Agent assist: a question the knowledge base answers, in the customer's words.
+  ASSERT_TRUE(first.SendMessage("f-2", "运费怎么算？"));
+  auto asked = first.WaitFor(IsAck("f-2"), 5s);
+  ASSERT_TRUE(asked) << Json(first.history()).dump();
+  const int64_t asked_seq = Int(*asked, "seq");
+  auto bot_after = [](int64_t seq) {
+    return [seq](const Json& f) { return IsFrom("bot")(f) && Int(f, "seq") > seq; };
+  };
+  auto suggest = agent.WaitFor(IsType("suggest"), 5s);
+  ASSERT_TRUE(suggest) << Json(agent.history()).dump();
+  EXPECT_EQ(Int(*suggest, "conversation"), c1);
+  const Json& suggestions = (*suggest)["suggestions"];
+  ASSERT_TRUE(suggestions.is_array() && !suggestions.empty()) << suggest->dump();
+  EXPECT_EQ(Str(suggestions[0], "id").rfind("shipping", 0), 0u) << suggest->dump();
+  EXPECT_NE(Str(suggestions[0], "text").find("运费"), std::string::npos) << suggest->dump();
+  EXPECT_FALSE(first.WaitFor(bot_after(asked_seq), 500ms))
+      << "the bot answered an assigned chat: " << Json(first.history()).dump();
+
+  // Resolved, then the customer writes again: the bot takes the chat up.
+  ASSERT_TRUE(agent.Send({{"type", "resolve"}, {"conversation", c1}}));
+  ASSERT_TRUE(first.WaitFor(IsStatus("resolved"), 5s)) << Json(first.history()).dump();
+  ASSERT_TRUE(first.SendMessage("f-3", "请问可以开发票吗"));
+  ASSERT_TRUE(first.WaitFor(IsStatus("bot"), 5s)) << Json(first.history()).dump();
+  auto answer = first.WaitFor(bot_after(asked_seq), 10s);
+  ASSERT_TRUE(answer) << Json(first.history()).dump();
+  auto conv = HttpRequest(port(), "GET", "/api/v1/conversations/" + std::to_string(c1), "",
+                          Bearer(tenant_.api_key));
+  EXPECT_EQ(Str(conv.json(), "status"), "bot") << conv.body;
+  EXPECT_TRUE(conv.json()["resolved_at"].is_null()) << conv.body;
+}
+
 TEST(SignIn, BadCredentialsSessionsAndRoles) {
   ServerProcess server;
   ASSERT_TRUE(server.Start()) << server.LogTail();

@@ -101,6 +101,7 @@ function onFrame(f: Record<string, any>) {
       break;
     }
     case 'presence': state.presence = f.status; break;
+    case 'waiting': state.waiting = f.count ?? 0; break;
     case 'assigned': {
       const chat = normalise(f);
       const i = state.chats.findIndex((c) => c.conversation.id === chat.conversation.id);
