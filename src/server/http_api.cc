@@ -450,7 +450,7 @@ asio::awaitable<Response> HttpApi::ListApiKeys(Call& c) {
 asio::awaitable<Response> HttpApi::RevokeApiKey(Call& c) {
   auto id = ParseInt(c.params[0]);
   if (!id) co_return Error(Status::InvalidArgument("key id must be an integer"), c.req);
-  auto revoke = [&](auto cb) { ctx_.store->RevokeApiKey(c.tenant_id, *id, cb); };
+  auto revoke = [&](auto cb) { ctx_.store->RevokeApiKey(c.tenant_id, *id, std::nullopt, cb); };
   Status s = co_await AwaitStatus(std::move(revoke));
   if (!s.ok()) co_return Error(s, c.req);
   co_return JsonResponse(http::status::ok, Json{{"revoked", *id}}, c.req);
