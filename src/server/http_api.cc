@@ -28,6 +28,7 @@ struct HttpApi::Call {
   const Request& req;
   std::vector<std::string> params;
   std::map<std::string, std::string> query;
+  Principal principal = Principal::kAnonymous;
   int64_t tenant_id = 0;
   std::optional<store::ApiKey> key;
   std::optional<store::User> user;  // a signed-in user (session) instead of a key
@@ -148,6 +149,30 @@ Json UserView(const store::User& u) {
               {"name", u.name},   {"role", u.role},           {"created_at", u.created_at}};
 }
 
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+// What a caller without credentials should send to a route allowing `a`.
+std::string CredentialsFor(Allow a) {
+  std::vector<std::string> ways;
+  if (a & (allow::kAdminKey | allow::kSupervisorKey | allow::kAgentKey)) {
+    ways.emplace_back("Authorization: Bearer <API key>");
+  }
+  if (a & allow::kUsers) {
+    ways.emplace_back("a session (sign in: the kefu_session cookie or Authorization: Bearer ks_…)");
+  }
+  if (a & allow::kWidgetContact) ways.emplace_back("X-Kefu-Public-Key and X-Kefu-Contact-Token");
+  return "no credentials: send " + Join(ways, ", or ");
+}
+
+
 Json ApiKeyView(const store::ApiKey& k) {
   Json j{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix},
          {"role", k.role}, {"created_at", k.created_at}};
@@ -176,32 +201,46 @@ Response ErrorResponse(const Status& s, unsigned version, bool keep_alive) {
   return res;
 }
 
+// The one table of who may call what (docs/protocol.md, "Who may call
+// what", lists it for people; GET /api/v1/routes for programs).
 const std::vector<HttpApi::Route>& HttpApi::Routes() {
   using V = http::verb;
+  namespace a = allow;
   static const std::vector<Route> routes = {
-      {V::get, "/healthz", Auth::kNone, &HttpApi::Healthz},
-      {V::get, "/readyz", Auth::kNone, &HttpApi::Readyz},
-      {V::get, "/metrics", Auth::kNone, &HttpApi::Metrics},
-      {V::post, "/debug/faults", Auth::kNone, &HttpApi::DebugFaults},
-      {V::post, "/api/v1/bootstrap", Auth::kNone, &HttpApi::Bootstrap},
-      {V::post, "/api/v1/api-keys", Auth::kAdminKey, &HttpApi::CreateApiKey},
-      {V::get, "/api/v1/api-keys", Auth::kAdminKey, &HttpApi::ListApiKeys},
-      {V::delete_, "/api/v1/api-keys/{}", Auth::kAdminKey, &HttpApi::RevokeApiKey},
-      {V::get, "/api/v1/conversations", Auth::kAnyKey, &HttpApi::ListConversations},
-      {V::get, "/api/v1/conversations/{}", Auth::kAnyKey, &HttpApi::GetConversation},
-      {V::get, "/api/v1/conversations/{}/messages", Auth::kAnyKey, &HttpApi::ListMessages},
-      {V::post, "/api/v1/messages", Auth::kAnyKey, &HttpApi::PostMessage},
-      {V::post, "/api/v1/uploads", Auth::kKeyOrWidget, &HttpApi::CreateUpload},
-      {V::get, "/api/v1/uploads/{}", Auth::kKeyOrWidget, &HttpApi::GetUpload},
-      {V::post, "/api/v1/login", Auth::kNone, &HttpApi::Login},
-      {V::post, "/api/v1/logout", Auth::kSession, &HttpApi::Logout},
-      {V::get, "/api/v1/me", Auth::kSession, &HttpApi::Me},
-      {V::post, "/api/v1/users", Auth::kAdminKey, &HttpApi::CreateUser},
-      {V::get, "/api/v1/users", Auth::kAdminKey, &HttpApi::ListUsers},
-      {V::get, "/api/v1/bot", Auth::kAnyKey, &HttpApi::GetBot},
-      {V::post, "/api/v1/bot/reload", Auth::kAdminKey, &HttpApi::ReloadBot},
+      {V::get, "/healthz", a::kAnyone, &HttpApi::Healthz},
+      {V::get, "/readyz", a::kAnyone, &HttpApi::Readyz},
+      {V::get, "/metrics", a::kAnyone, &HttpApi::Metrics},
+      // Only with --enable-fault-injection (tests); 404 otherwise.
+      {V::post, "/debug/faults", a::kAnyone, &HttpApi::DebugFaults},
+      // The bootstrap token in the body is its credential.
+      {V::post, "/api/v1/bootstrap", a::kAnyone, &HttpApi::Bootstrap},
+      {V::get, "/api/v1/routes", a::kAnyone, &HttpApi::ListRoutes},
+      {V::post, "/api/v1/api-keys", a::kAdmins, &HttpApi::CreateApiKey},
+      {V::get, "/api/v1/api-keys", a::kAdmins, &HttpApi::ListApiKeys},
+      {V::delete_, "/api/v1/api-keys/{}", a::kAdmins, &HttpApi::RevokeApiKey},
+      {V::get, "/api/v1/conversations", a::kStaff, &HttpApi::ListConversations},
+      {V::get, "/api/v1/conversations/{}", a::kStaff, &HttpApi::GetConversation},
+      {V::get, "/api/v1/conversations/{}/messages", a::kStaff, &HttpApi::ListMessages},
+      {V::post, "/api/v1/messages", a::kStaff, &HttpApi::PostMessage},
+      {V::post, "/api/v1/uploads", a::kStaff | a::kWidgetContact, &HttpApi::CreateUpload},
+      {V::get, "/api/v1/uploads/{}", a::kStaff | a::kWidgetContact, &HttpApi::GetUpload},
+      {V::post, "/api/v1/login", a::kAnyone, &HttpApi::Login},
+      {V::post, "/api/v1/logout", a::kUsers, &HttpApi::Logout},
+      {V::get, "/api/v1/me", a::kUsers, &HttpApi::Me},
+      {V::post, "/api/v1/users", a::kAdmins, &HttpApi::CreateUser},
+      {V::get, "/api/v1/users", a::kSupervisors, &HttpApi::ListUsers},
+      {V::get, "/api/v1/bot", a::kStaff, &HttpApi::GetBot},
+      {V::post, "/api/v1/bot/reload", a::kAdmins, &HttpApi::ReloadBot},
   };
   return routes;
+}
+
+std::vector<RouteInfo> HttpApi::RouteTable() {
+  std::vector<RouteInfo> out;
+  for (const Route& r : Routes()) {
+    out.push_back({std::string(http::to_string(r.method)), std::string(r.pattern), r.allow});
+  }
+  return out;
 }
 
 size_t HttpApi::BodyLimit(std::string_view target) const {
@@ -209,55 +248,80 @@ size_t HttpApi::BodyLimit(std::string_view target) const {
   return ctx_.limits.max_body;
 }
 
-Status HttpApi::Authenticate(Auth auth, Call& c) {
-  if (auth == Auth::kNone) return Status::Ok();
+Status HttpApi::Identify(Call& c) {
+  constexpr std::string_view kBearer = "Bearer ";
   auto authz = c.req[http::field::authorization];
-  if (authz.empty() && auth == Auth::kKeyOrWidget) {
-    auto pk = c.req["X-Kefu-Public-Key"];
-    auto token = c.req["X-Kefu-Contact-Token"];
-    if (pk.empty() || token.empty()) {
+  const bool session_bearer =
+      authz.starts_with(kBearer) && authz.substr(kBearer.size()).starts_with(kSessionPrefix);
+  if (!authz.empty() && !session_bearer) {
+    if (!authz.starts_with(kBearer)) {
       return Status::Unauthenticated(
-          "send Authorization: Bearer <api key>, or X-Kefu-Public-Key and X-Kefu-Contact-Token");
+          "the Authorization header must be \"Bearer <API key or ks_ session token>\"");
+    }
+    auto key = ctx_.store->FindApiKeyBySecretHash(crypto::Sha256Hex(authz.substr(kBearer.size())));
+    if (!key.ok()) {
+      if (key.status().code() == Code::kNotFound) {
+        return Status::Unauthenticated("API key not recognised (wrong or revoked)");
+      }
+      return key.status();
+    }
+    auto principal = KeyPrincipal(key->role);
+    if (!principal) {
+      return Status::PermissionDenied(fmt::format(
+          "API key {} has the role \"{}\", which kefu does not know", key->prefix, key->role));
+    }
+    c.principal = *principal;
+    c.tenant_id = key->tenant_id;
+    c.key = std::move(*key);
+    return Status::Ok();
+  }
+  // Widget headers come before the session cookie: a customer's widget on
+  // the same site as the console sends them on purpose, the cookie rides along.
+  auto pk = c.req["X-Kefu-Public-Key"];
+  auto token = c.req["X-Kefu-Contact-Token"];
+  if (authz.empty() && (!pk.empty() || !token.empty())) {
+    if (pk.empty() || token.empty()) {
+      return Status::Unauthenticated("send both X-Kefu-Public-Key and X-Kefu-Contact-Token");
     }
     auto tenant = ctx_.store->FindTenantByPublicKey(std::string(pk));
     if (!tenant.ok()) return Status::UnknownTenant("no tenant has this public key");
     auto contact = ctx_.store->FindContactByTokenHash(tenant->id, crypto::Sha256Hex(token));
     if (!contact.ok()) return Status::Unauthenticated("contact token not recognised");
+    c.principal = Principal::kWidgetContact;
     c.tenant_id = tenant->id;
     c.contact_id = contact->id;
     return Status::Ok();
   }
-  constexpr std::string_view kBearer = "Bearer ";
-  // A signed-in user: the console's cookie or a bearer session token.
-  const bool session_bearer = authz.starts_with(kBearer) &&
-                              authz.substr(kBearer.size()).starts_with(kSessionPrefix);
-  if (auth == Auth::kSession || session_bearer ||
-      (authz.empty() && !c.req[http::field::cookie].empty())) {
+  if (session_bearer || !SessionToken(c.req).empty()) {
     auto user = SessionUser(c.req, ctx_);
     if (!user.ok()) return user.status();
-    if (auth == Auth::kAdminKey && user->role != "admin") {
-      return Status::PermissionDenied("this needs an admin");
+    auto principal = UserPrincipal(user->role);
+    if (!principal) {
+      return Status::PermissionDenied(fmt::format(
+          "user {} has the role \"{}\", which kefu does not know", user->id, user->role));
     }
+    c.principal = *principal;
     c.tenant_id = user->tenant_id;
     c.user = std::move(*user);
     return Status::Ok();
   }
-  if (!authz.starts_with(kBearer)) {
-    return Status::Unauthenticated("send Authorization: Bearer <api key>");
+  c.principal = Principal::kAnonymous;
+  return Status::Ok();
+}
+
+Status HttpApi::Authenticate(const Route& route, Call& c) {
+  if (Allows(route.allow, Principal::kAnonymous)) return Status::Ok();
+  if (Status s = Identify(c); !s.ok()) return s;
+  if (c.principal == Principal::kAnonymous) {
+    return Status::Unauthenticated(CredentialsFor(route.allow));
   }
-  auto key = ctx_.store->FindApiKeyBySecretHash(
-      crypto::Sha256Hex(authz.substr(kBearer.size())));
-  if (!key.ok()) {
-    if (key.status().code() == Code::kNotFound) {
-      return Status::Unauthenticated("API key not recognised (wrong or revoked)");
-    }
-    return key.status();
+  if (!Allows(route.allow, c.principal)) {
+    std::string_view target = c.req.target();
+    return Status::PermissionDenied(
+        fmt::format("{} {} is for {}; the caller is {}", std::string(c.req.method_string()),
+                    std::string(target.substr(0, target.find('?'))),
+                    Join(AllowNames(route.allow), ", "), PrincipalName(c.principal)));
   }
-  if (auth == Auth::kAdminKey && key->role != "admin") {
-    return Status::PermissionDenied("this needs an admin key");
-  }
-  c.tenant_id = key->tenant_id;
-  c.key = std::move(*key);
   return Status::Ok();
 }
 
@@ -274,7 +338,7 @@ asio::awaitable<Response> HttpApi::Handle(const Request& req) {
     if (r.method != req.method()) continue;
     Call call{req, std::move(params),
               ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1))};
-    if (Status s = Authenticate(r.auth, call); !s.ok()) co_return Error(s, req);
+    if (Status s = Authenticate(r, call); !s.ok()) co_return Error(s, req);
     try {
       co_return co_await (this->*r.handler)(call);
     } catch (const std::exception& e) {
@@ -681,6 +745,16 @@ asio::awaitable<Response> HttpApi::ReloadBot(Call& c) {
   spdlog::info("bot reloaded");
   co_return JsonResponse(http::status::ok, *r, c.req);
 }
+
+asio::awaitable<Response> HttpApi::ListRoutes(Call& c) {
+  Json routes = Json::array();
+  for (const RouteInfo& r : RouteTable()) {
+    routes.push_back(
+        Json{{"method", r.method}, {"path", r.pattern}, {"allow", AllowNames(r.allow)}});
+  }
+  co_return JsonResponse(http::status::ok, Json{{"routes", routes}}, c.req);
+}
+
 
 // ---- signed-in users ----------------------------------------------------------
 
