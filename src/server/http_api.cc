@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +29,7 @@ struct HttpApi::Call {
   const Request& req;
   std::vector<std::string> params;
   std::map<std::string, std::string> query;
+  std::string peer;  // the client's address, "" when unknown
   Principal principal = Principal::kAnonymous;
   int64_t tenant_id = 0;
   std::optional<store::ApiKey> key;
@@ -325,7 +327,7 @@ Status HttpApi::Authenticate(const Route& route, Call& c) {
   return Status::Ok();
 }
 
-asio::awaitable<Response> HttpApi::Handle(const Request& req) {
+asio::awaitable<Response> HttpApi::Handle(const Request& req, std::string_view peer) {
   std::string_view target = req.target();
   size_t qpos = target.find('?');
   std::string_view path = target.substr(0, qpos);
@@ -337,7 +339,8 @@ asio::awaitable<Response> HttpApi::Handle(const Request& req) {
     path_known = true;
     if (r.method != req.method()) continue;
     Call call{req, std::move(params),
-              ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1))};
+              ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1)),
+              std::string(peer)};
     if (Status s = Authenticate(r, call); !s.ok()) co_return Error(s, req);
     try {
       co_return co_await (this->*r.handler)(call);
@@ -760,7 +763,9 @@ asio::awaitable<Response> HttpApi::ListRoutes(Call& c) {
 
 // {email, password, tenant?}: tenant is the public key, needed only when the
 // email belongs to users of several tenants. A wrong email and a wrong
-// password get the same answer, after the same work.
+// password get the same answer, after the same work. Failures are limited
+// per email and per client (login_limiter.h): beyond, 429 rate_limited with
+// Retry-After, whatever the password.
 asio::awaitable<Response> HttpApi::Login(Call& c) {
   auto body = ParseJsonObject(c.req.body());
   if (!body.ok()) co_return Error(body.status(), c.req);
@@ -768,6 +773,15 @@ asio::awaitable<Response> HttpApi::Login(Call& c) {
   auto password = RequiredString(*body, "password", 1024);
   for (const Status& s : {email.status(), password.status()}) {
     if (!s.ok()) co_return Error(s, c.req);
+  }
+  LoginLimiter* limiter = ctx_.login_limiter;
+  if (const int64_t wait_ms = limiter ? limiter->RetryAfterMs(*email, c.peer) : 0; wait_ms > 0) {
+    const int64_t seconds = (wait_ms + 999) / 1000;
+    Response res = Error(
+        Status::RateLimited(fmt::format("too many failed sign-ins: try again in {} s", seconds)),
+        c.req);
+    res.set(http::field::retry_after, std::to_string(seconds));
+    co_return res;
   }
   std::optional<store::User> user;
   const std::string tenant_key = OptionalString(*body, "tenant");
@@ -799,10 +813,13 @@ asio::awaitable<Response> HttpApi::Login(Call& c) {
   auto ok = co_await AwaitResult<bool>(std::move(verify));
   if (!ok.ok() || !*ok || !user) {
     spdlog::info("login refused for {}", *email);
+    if (limiter) limiter->RecordFailure(*email, c.peer);
     co_return Error(Status::Unauthenticated("wrong email or password"), c.req);
   }
+  if (limiter) limiter->RecordSuccess(*email);
   const std::string token = crypto::RandomToken(kSessionPrefix);
-  const int64_t expires = ctx_.clock->NowMillis() + kSessionLifetimeMs;
+  const int64_t lifetime = ctx_.session_lifetime_ms;
+  const int64_t expires = ctx_.clock->NowMillis() + lifetime;
   store::NewSession ns{user->tenant_id, user->id, crypto::Sha256Hex(token), expires};
   auto create = [&](auto cb) { ctx_.store->CreateSession(std::move(ns), cb); };
   auto session = co_await AwaitResult<store::Session>(std::move(create));
@@ -811,7 +828,8 @@ asio::awaitable<Response> HttpApi::Login(Call& c) {
   Response res = JsonResponse(
       http::status::ok, Json{{"user", UserView(*user)}, {"token", token}, {"expires_at", expires}},
       c.req);
-  res.set(http::field::set_cookie, SessionCookieHeader(token, kSessionLifetimeMs / 1000));
+  res.set(http::field::set_cookie,
+          SessionCookieHeader(token, std::max<int64_t>(1, lifetime / 1000)));
   co_return res;
 }
 

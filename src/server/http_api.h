@@ -44,8 +44,9 @@ class HttpApi {
   // `jobs` runs slow CPU work (password hashing). Both outlive the API.
   HttpApi(Context& ctx, Executor& jobs) : ctx_(ctx), jobs_(jobs) {}
 
+  // `peer` is the client's address (limits failed sign-ins per client).
   // REQUIRES: the body respected the route's limit (BodyLimit).
-  boost::asio::awaitable<Response> Handle(const Request& req);
+  boost::asio::awaitable<Response> Handle(const Request& req, std::string_view peer = {});
 
   // The body limit for a request target (uploads are bigger).
   size_t BodyLimit(std::string_view target) const;
