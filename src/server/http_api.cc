@@ -151,6 +151,15 @@ Json UserView(const store::User& u) {
               {"name", u.name},   {"role", u.role},           {"created_at", u.created_at}};
 }
 
+Json AuditView(const store::AuditEntry& e) {
+  Json detail = Json::parse(e.detail_json, nullptr, false);
+  return Json{{"id", e.id},
+              {"at", e.at},
+              {"actor", {{"kind", e.actor_kind}, {"id", e.actor_id}}},
+              {"action", e.action},
+              {"target", e.target},
+              {"detail", detail.is_object() ? detail : Json::object()}};
+}
 
 std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
@@ -174,6 +183,18 @@ std::string CredentialsFor(Allow a) {
   return "no credentials: send " + Join(ways, ", or ");
 }
 
+// The audit row of an admin action by the caller (a key or a signed-in user).
+store::NewAuditEntry AuditBy(int64_t tenant_id, const std::optional<store::ApiKey>& key,
+                             const std::optional<store::User>& user, std::string action,
+                             const Json& detail) {
+  store::NewAuditEntry e;
+  e.tenant_id = tenant_id;
+  e.actor_kind = user ? "user" : "api_key";
+  e.actor_id = user ? user->id : key ? key->id : 0;
+  e.action = std::move(action);
+  e.detail_json = DumpJson(detail);
+  return e;
+}
 
 Json ApiKeyView(const store::ApiKey& k) {
   Json j{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix},
@@ -233,6 +254,7 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::get, "/api/v1/users", a::kSupervisors, &HttpApi::ListUsers},
       {V::get, "/api/v1/bot", a::kStaff, &HttpApi::GetBot},
       {V::post, "/api/v1/bot/reload", a::kAdmins, &HttpApi::ReloadBot},
+      {V::get, "/api/v1/audit-log", a::kAdmins, &HttpApi::ListAuditLog},
   };
   return routes;
 }
@@ -498,6 +520,8 @@ asio::awaitable<Response> HttpApi::CreateApiKey(Call& c) {
     co_return Error(Status::InvalidArgument("\"role\" must be admin, supervisor or agent"), c.req);
   }
   auto [key, secret] = MintApiKey(c.tenant_id, *name, role);
+  key.audit = AuditBy(c.tenant_id, c.key, c.user, "api_key.create",
+                      Json{{"name", key.name}, {"role", key.role}, {"prefix", key.prefix}});
   auto create_key = [&](auto cb) { ctx_.store->CreateApiKey(std::move(key), cb); };
   auto r = co_await AwaitResult<store::ApiKey>(std::move(create_key));
   if (!r.ok()) co_return Error(r.status(), c.req);
@@ -517,7 +541,11 @@ asio::awaitable<Response> HttpApi::ListApiKeys(Call& c) {
 asio::awaitable<Response> HttpApi::RevokeApiKey(Call& c) {
   auto id = ParseInt(c.params[0]);
   if (!id) co_return Error(Status::InvalidArgument("key id must be an integer"), c.req);
-  auto revoke = [&](auto cb) { ctx_.store->RevokeApiKey(c.tenant_id, *id, std::nullopt, cb); };
+  auto revoke = [&](auto cb) {
+    ctx_.store->RevokeApiKey(c.tenant_id, *id,
+                             AuditBy(c.tenant_id, c.key, c.user, "api_key.revoke", Json::object()),
+                             cb);
+  };
   Status s = co_await AwaitStatus(std::move(revoke));
   if (!s.ok()) co_return Error(s, c.req);
   co_return JsonResponse(http::status::ok, Json{{"revoked", *id}}, c.req);
@@ -746,6 +774,20 @@ asio::awaitable<Response> HttpApi::ReloadBot(Call& c) {
     co_return res;
   }
   spdlog::info("bot reloaded");
+  // The reload is done whatever happens to its audit row, so the row comes
+  // after it; a row that cannot be written is logged instead.
+  Json detail = Json::object();
+  for (const char* field : {"name", "dir", "reloads"}) {
+    if (r->is_object() && r->contains(field)) detail[field] = (*r)[field];
+  }
+  auto audit = [&](auto cb) {
+    ctx_.store->AppendAudit(AuditBy(c.tenant_id, c.key, c.user, "bot.reload", detail), cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  if (!row.ok()) {
+    spdlog::error("tenant={}: the bot reload's audit row was not written: {}", c.tenant_id,
+                  row.status().ToString());
+  }
   co_return JsonResponse(http::status::ok, *r, c.req);
 }
 
@@ -758,6 +800,30 @@ asio::awaitable<Response> HttpApi::ListRoutes(Call& c) {
   co_return JsonResponse(http::status::ok, Json{{"routes", routes}}, c.req);
 }
 
+// The tenant's admin actions, newest first: ?limit=1..200 (50), ?before=<id>.
+asio::awaitable<Response> HttpApi::ListAuditLog(Call& c) {
+  int limit = 50;
+  int64_t before = 0;
+  if (auto it = c.query.find("limit"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 1 || *v > 200) {
+      co_return Error(Status::InvalidArgument("limit must be 1..200"), c.req);
+    }
+    limit = static_cast<int>(*v);
+  }
+  if (auto it = c.query.find("before"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 0) co_return Error(Status::InvalidArgument("before must be an id"), c.req);
+    before = *v;
+  }
+  auto rows = ctx_.store->ListAuditLog(c.tenant_id, before, limit);
+  if (!rows.ok()) co_return Error(rows.status(), c.req);
+  Json out = Json::array();
+  for (const auto& e : *rows) out.push_back(AuditView(e));
+  Json next = nullptr;
+  if (static_cast<int>(rows->size()) == limit) next = rows->back().id;
+  co_return JsonResponse(http::status::ok, Json{{"entries", out}, {"next_before", next}}, c.req);
+}
 
 // ---- signed-in users ----------------------------------------------------------
 
@@ -874,6 +940,8 @@ asio::awaitable<Response> HttpApi::CreateUser(Call& c) {
   if (!hash.ok()) co_return Error(hash.status(), c.req);
   store::NewUser nu{c.tenant_id, *email, OptionalString(*body, "name", *email).substr(0, 200), role,
                     *hash};
+  nu.audit = AuditBy(c.tenant_id, c.key, c.user, "user.create",
+                     Json{{"email", nu.email}, {"name", nu.name}, {"role", nu.role}});
   auto create = [&](auto cb) { ctx_.store->CreateUser(std::move(nu), cb); };
   auto user = co_await AwaitResult<store::User>(std::move(create));
   if (!user.ok()) co_return Error(user.status(), c.req);

@@ -87,6 +87,7 @@ class HttpApi {
   boost::asio::awaitable<Response> ListUsers(Call& c);
   boost::asio::awaitable<Response> ReloadBot(Call& c);
   boost::asio::awaitable<Response> ListRoutes(Call& c);
+  boost::asio::awaitable<Response> ListAuditLog(Call& c);
 
   // Sets the caller's principal and tenant from the request's credentials,
   // then checks the route allows that principal (a route that allows
