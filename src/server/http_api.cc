@@ -676,8 +676,8 @@ asio::awaitable<Response> HttpApi::CreateUpload(Call& c) {
   }
   auto saved = SaveUpload(ctx_.data_dir, bytes);
   if (!saved.ok()) co_return Error(saved.status(), c.req);
-  store::NewUpload nu{c.tenant_id, saved->sha256, type, static_cast<int64_t>(bytes.size()),
-                      saved->relative_path};
+  store::NewUpload nu{c.tenant_id,          saved->sha256, type, static_cast<int64_t>(bytes.size()),
+                      saved->relative_path, c.contact_id};
   auto create_upload = [&](auto cb) { ctx_.store->CreateUpload(std::move(nu), cb); };
   auto up = co_await AwaitResult<store::Upload>(std::move(create_upload));
   if (!up.ok()) co_return Error(up.status(), c.req);
@@ -694,6 +694,10 @@ asio::awaitable<Response> HttpApi::GetUpload(Call& c) {
   if (!id) co_return Error(Status::NotFound("no such upload"), c.req);
   auto up = ctx_.store->GetUpload(c.tenant_id, *id);
   if (!up.ok()) co_return Error(up.status(), c.req);
+  // A customer sees its own uploads only, never another customer's.
+  if (c.principal == Principal::kWidgetContact && up->contact_id != c.contact_id) {
+    co_return Error(Status::NotFound("upload not found"), c.req);
+  }
   auto bytes = ReadUpload(ctx_.data_dir, up->path);
   if (!bytes.ok()) co_return Error(bytes.status(), c.req);
   Response res{http::status::ok, c.req.version()};

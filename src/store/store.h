@@ -140,6 +140,7 @@ struct Upload {
   int64_t size = 0;
   std::string path;          // where the bytes are, relative to the data dir
   int64_t created_at = 0;
+  int64_t contact_id = 0;  // the widget contact that uploaded it; 0: staff
 };
 
 // One version of a tenant's bot package in the database (kefu import).
@@ -297,6 +298,7 @@ struct NewUpload {
   std::string content_type;
   int64_t size = 0;
   std::string path;
+  int64_t contact_id = 0;  // the widget contact uploading it; 0: staff
 };
 
 // A change of a conversation outside a message (routing: assigned, back to

@@ -743,7 +743,14 @@ TEST_F(StoreTest, SettingsAndUploads) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->content_type, "image/png");
   EXPECT_EQ(got->size, 42);
+  EXPECT_EQ(got->contact_id, 0) << "staff's";
   EXPECT_EQ(store_->GetUpload(s.tenant.id + 1, u->id).status().code(), Code::kNotFound);
+  auto mine = Wait<Upload>([&](auto cb) {
+    store_->CreateUpload({s.tenant.id, "def", "image/png", 7, "uploads/de/def", s.contact.id}, cb);
+  });
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->contact_id, s.contact.id);
+  EXPECT_EQ(store_->GetUpload(s.tenant.id, mine->id)->contact_id, s.contact.id);
 }
 
 TEST_F(StoreTest, AcknowledgedMessagesSurviveReopen) {

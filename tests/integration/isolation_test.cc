@@ -114,8 +114,10 @@ void Populate(uint16_t port, World& w) {
   w.markers.push_back(w.public_key);
   w.markers.push_back(s.contact_token);
 
-  auto up = HttpRequest(port, "POST", "/api/v1/uploads", TinyPng(),
-                        With(Bearer(w.admin_key), "Content-Type", "application/octet-stream"));
+  // The customer's upload: staff and that customer may read it.
+  auto up =
+      HttpRequest(port, "POST", "/api/v1/uploads", TinyPng(),
+                  With(w.creds["widget_contact"], "Content-Type", "application/octet-stream"));
   ASSERT_EQ(up.status, 201) << up.Describe();
   w.upload_id = Int(up.json(), "id");
 
@@ -536,6 +538,47 @@ TEST_F(IsolationTest, AuditLogPagesAndRecordsWhoDidWhat) {
     EXPECT_EQ(r.status, 400) << bad << ": " << r.Describe();
     EXPECT_EQ(r.error_code(), "invalid_argument") << bad;
   }
+}
+
+// Within a tenant, a customer reads and attaches its own uploads only.
+TEST_F(IsolationTest, ACustomerSeesOnlyItsOwnUploads) {
+  WidgetSession other = OpenWidget(port(), alpha_.public_key);
+  ASSERT_TRUE(other.ws);
+  const Headers other_creds = {{"X-Kefu-Public-Key", alpha_.public_key},
+                               {"X-Kefu-Contact-Token", other.contact_token}};
+  const std::string target = "/api/v1/uploads/" + std::to_string(alpha_.upload_id);
+  auto r = HttpRequest(port(), "GET", target, "", other_creds);
+  EXPECT_EQ(r.status, 404) << "another customer's upload: " << r.Describe();
+  EXPECT_EQ(HttpRequest(port(), "GET", target, "", alpha_.creds["widget_contact"]).status, 200);
+  EXPECT_EQ(HttpRequest(port(), "GET", target, "", alpha_.creds["user:agent"]).status, 200);
+  // Staff's uploads are not the customer's either.
+  auto staff = HttpRequest(port(), "POST", "/api/v1/uploads", TinyPng(),
+                           With(Bearer(alpha_.admin_key), "Content-Type", "image/png"));
+  ASSERT_EQ(staff.status, 201) << staff.Describe();
+  const int64_t staff_upload = Int(staff.json(), "id");
+  r = HttpRequest(port(), "GET", "/api/v1/uploads/" + std::to_string(staff_upload), "",
+                  alpha_.creds["widget_contact"]);
+  EXPECT_EQ(r.status, 404) << r.Describe();
+
+  // Attaching another's upload is refused like an unknown one; its own is taken.
+  for (int64_t id : {alpha_.upload_id, staff_upload}) {
+    const std::string cid = "att-" + std::to_string(id);
+    ASSERT_TRUE(other.ws->Send({{"type", "message"},
+                                {"client_id", cid},
+                                {"text", "look"},
+                                {"attachments", Json::array({id})}}));
+    auto e = other.ws->WaitFor(IsError("invalid_argument"));
+    ASSERT_TRUE(e) << Json(other.ws->history()).dump();
+    EXPECT_EQ(Str(*e, "client_id"), cid) << e->dump();
+  }
+  auto own = HttpRequest(port(), "POST", "/api/v1/uploads", TinyPng(),
+                         With(other_creds, "Content-Type", "image/png"));
+  ASSERT_EQ(own.status, 201) << own.Describe();
+  ASSERT_TRUE(other.ws->Send({{"type", "message"},
+                              {"client_id", "att-own"},
+                              {"text", ""},
+                              {"attachments", Json::array({Int(own.json(), "id")})}}));
+  EXPECT_TRUE(other.ws->WaitFor(IsAck("att-own"))) << Json(other.ws->history()).dump();
 }
 
 // ---- signing in: bad input ---------------------------------------------------

@@ -37,7 +37,7 @@ namespace {
 #define KEFU_EVENT_COLS "id, tenant_id, conversation_id, type, payload_json, created_at"
 #define KEFU_OUTBOX_COLS \
   "id, tenant_id, topic, payload_json, status, attempts, next_attempt_at, created_at"
-#define KEFU_UPLOAD_COLS "id, tenant_id, sha256, content_type, size, path, created_at"
+#define KEFU_UPLOAD_COLS "id, tenant_id, sha256, content_type, size, path, created_at, contact_id"
 #define KEFU_AUDIT_COLS "id, tenant_id, at, actor_kind, actor_id, action, target, detail_json"
 
 Tenant TenantRow(const Stmt& q) {
@@ -80,7 +80,7 @@ OutboxItem OutboxRow(const Stmt& q) {
                     q.Int(6), q.Int(7)};
 }
 Upload UploadRow(const Stmt& q) {
-  return Upload{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Int(6)};
+  return Upload{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Int(6), q.Int(7)};
 }
 PendingReply PendingRow(const Stmt& q) { return PendingReply{q.Int(0), q.Int(1), q.Int(2)}; }
 AuditEntry AuditRow(const Stmt& q) {
@@ -299,18 +299,20 @@ Result<Conversation> InsertConversation(Conn& c, int64_t now, const NewConversat
 
 Result<Upload> InsertUpload(Conn& c, int64_t now, const NewUpload& u) {
   KEFU_PREPARE(q, c,
-               "INSERT INTO uploads(tenant_id, sha256, content_type, size, path, created_at) "
-               "VALUES (?, ?, ?, ?, ?, ?)");
+               "INSERT INTO uploads(tenant_id, sha256, content_type, size, path, created_at, "
+               "contact_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
   Status s = q.Bind(u.tenant_id)
                  .Bind(u.sha256)
                  .Bind(u.content_type)
                  .Bind(u.size)
                  .Bind(u.path)
                  .Bind(now)
+                 .Bind(u.contact_id)
                  .Exec();
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
-  return Upload{c.LastInsertId(), u.tenant_id, u.sha256, u.content_type, u.size, u.path, now};
+  return Upload{c.LastInsertId(), u.tenant_id, u.sha256, u.content_type,
+                u.size,           u.path,      now,      u.contact_id};
 }
 
 Status DeletePending(Conn& c, int64_t tenant_id, int64_t conversation_id, int64_t seq) {
