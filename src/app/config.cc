@@ -158,6 +158,12 @@ int ParseCli(int argc, char** argv, Cli* cli) {
       ->check(CLI::Range(int64_t{0}, int64_t{3600} * 1000))
       ->capture_default_str();
   serve
+      ->add_option("--session-lifetime-ms", o.session_lifetime_ms,
+                   "A sign-in (the console's session) lasts this long, ms")
+      ->envname("KEFU_SESSION_LIFETIME_MS")
+      ->check(CLI::Range(int64_t{1000}, int64_t{30} * 24 * 3600 * 1000))
+      ->capture_default_str();
+  serve
       ->add_flag("--demo", o.demo,
                  "On an empty database, create the demo shop tenant (public key pk_demo_shop) "
                  "and print its admin password and API key")

@@ -31,6 +31,9 @@ std::span<const Tool> Tools() {
        RunImport},
       {"export", "Write a bot package version from the database into a new folder (or --list)",
        RunExport},
+      {"create-tenant",
+       "Create another tenant with its admin user and an admin API key (prints them as JSON)",
+       RunCreateTenant},
   };
   return kTools;
 }

@@ -28,5 +28,6 @@ int RunDemoOrders(int argc, char** argv);  // tool_demo_orders.cc: `kefu demo-or
 int RunTrain(int argc, char** argv);       // tool_train.cc: `kefu train --bot DIR`
 int RunImport(int argc, char** argv);      // tool_package.cc: `kefu import --bot DIR`
 int RunExport(int argc, char** argv);      // tool_package.cc: `kefu export --out DIR`
+int RunCreateTenant(int argc, char** argv);  // tool_tenant.cc: `kefu create-tenant`
 
 }  // namespace kefu::app

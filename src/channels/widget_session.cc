@@ -289,7 +289,10 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
         return;
       }
       for (const Json& id : *a) {
-        if (!id.is_number_integer() || !ctx_.store->GetUpload(tenant_id_, id.get<int64_t>()).ok()) {
+        // Only the contact's own uploads: another customer's are unknown here.
+        auto up = id.is_number_integer() ? ctx_.store->GetUpload(tenant_id_, id.get<int64_t>())
+                                         : Result<store::Upload>(Status::NotFound("no id"));
+        if (!up.ok() || up->contact_id != contact_id_) {
           SendError(Status::InvalidArgument("unknown upload id in \"attachments\""), client_id);
           return;
         }

@@ -15,6 +15,7 @@ std::string_view CodeName(Code code) {
     case Code::kNotFound: return "not_found";
     case Code::kAlreadyExists: return "already_exists";
     case Code::kPayloadTooLarge: return "payload_too_large";
+    case Code::kRateLimited: return "rate_limited";
     case Code::kBusy: return "busy";
     case Code::kUnavailable: return "unavailable";
     case Code::kDeadlineExceeded: return "deadline_exceeded";
@@ -37,6 +38,7 @@ int HttpStatusFor(Code code) {
     case Code::kNotFound: return 404;
     case Code::kAlreadyExists: return 409;
     case Code::kPayloadTooLarge: return 413;
+    case Code::kRateLimited: return 429;
     case Code::kBusy: return 503;
     case Code::kUnavailable: return 503;
     case Code::kDeadlineExceeded: return 504;

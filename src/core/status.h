@@ -23,6 +23,7 @@ enum class Code {
   kUnsupportedMediaType,  // 415
   kAlreadyExists,     // 409
   kPayloadTooLarge,   // 413
+  kRateLimited,       // too many attempts (failed sign-ins): 429 + Retry-After
   kBusy,              // overloaded on purpose, retry later: 503 + Retry-After
   kUnavailable,       // shutting down / dependency down: 503
   kDeadlineExceeded,  // a dependency did not answer in time: 504
@@ -52,6 +53,7 @@ class [[nodiscard]] Status {
   static Status UnsupportedMediaType(std::string m) { return {Code::kUnsupportedMediaType, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
   static Status PayloadTooLarge(std::string m) { return {Code::kPayloadTooLarge, std::move(m)}; }
+  static Status RateLimited(std::string m) { return {Code::kRateLimited, std::move(m)}; }
   static Status Busy(std::string m) { return {Code::kBusy, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }

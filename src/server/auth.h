@@ -15,7 +15,6 @@ namespace kefu::server {
 
 inline constexpr char kSessionCookie[] = "kefu_session";
 inline constexpr char kSessionPrefix[] = "ks_";
-inline constexpr int64_t kSessionLifetimeMs = 12LL * 3600 * 1000;  // a working day
 
 // The session token a request carries (bearer first, then the cookie), or "".
 std::string SessionToken(const boost::beast::http::fields& headers);

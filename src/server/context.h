@@ -14,9 +14,13 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "handoff/handoff_service.h"
+#include "server/login_limiter.h"
 #include "store/store.h"
 
 namespace kefu::server {
+
+// How long a sign-in lasts (serve --session-lifetime-ms): a working day.
+inline constexpr int64_t kSessionLifetimeMs = 12LL * 3600 * 1000;
 
 struct Limits {
   size_t max_body = 1 << 20;         // HTTP request body bytes
@@ -67,6 +71,8 @@ struct Context {
   handoff::HandoffService* handoff = nullptr;
   metrics::Registry* metrics = nullptr;
   Clock* clock = nullptr;
+  LoginLimiter* login_limiter = nullptr;  // null: sign-ins are not limited
+  int64_t session_lifetime_ms = kSessionLifetimeMs;
   store::FaultInjector* faults = nullptr;  // null unless fault injection is enabled
   std::string data_dir;
   std::string static_dir;                  // served at / when non-empty

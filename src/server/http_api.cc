@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,8 @@ struct HttpApi::Call {
   const Request& req;
   std::vector<std::string> params;
   std::map<std::string, std::string> query;
+  std::string peer;  // the client's address, "" when unknown
+  Principal principal = Principal::kAnonymous;
   int64_t tenant_id = 0;
   std::optional<store::ApiKey> key;
   std::optional<store::User> user;  // a signed-in user (session) instead of a key
@@ -149,6 +152,51 @@ Json UserView(const store::User& u) {
               {"name", u.name},   {"role", u.role},           {"created_at", u.created_at}};
 }
 
+Json AuditView(const store::AuditEntry& e) {
+  Json detail = Json::parse(e.detail_json, nullptr, false);
+  return Json{{"id", e.id},
+              {"at", e.at},
+              {"actor", {{"kind", e.actor_kind}, {"id", e.actor_id}}},
+              {"action", e.action},
+              {"target", e.target},
+              {"detail", detail.is_object() ? detail : Json::object()}};
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+// What a caller without credentials should send to a route allowing `a`.
+std::string CredentialsFor(Allow a) {
+  std::vector<std::string> ways;
+  if (a & (allow::kAdminKey | allow::kSupervisorKey | allow::kAgentKey)) {
+    ways.emplace_back("Authorization: Bearer <API key>");
+  }
+  if (a & allow::kUsers) {
+    ways.emplace_back("a session (sign in: the kefu_session cookie or Authorization: Bearer ks_…)");
+  }
+  if (a & allow::kWidgetContact) ways.emplace_back("X-Kefu-Public-Key and X-Kefu-Contact-Token");
+  return "no credentials: send " + Join(ways, ", or ");
+}
+
+// The audit row of an admin action by the caller (a key or a signed-in user).
+store::NewAuditEntry AuditBy(int64_t tenant_id, const std::optional<store::ApiKey>& key,
+                             const std::optional<store::User>& user, std::string action,
+                             const Json& detail) {
+  store::NewAuditEntry e;
+  e.tenant_id = tenant_id;
+  e.actor_kind = user ? "user" : "api_key";
+  e.actor_id = user ? user->id : key ? key->id : 0;
+  e.action = std::move(action);
+  e.detail_json = DumpJson(detail);
+  return e;
+}
+
 Json ApiKeyView(const store::ApiKey& k) {
   Json j{{"id", k.id}, {"name", k.name}, {"prefix", k.prefix},
          {"role", k.role}, {"created_at", k.created_at}};
@@ -177,36 +225,51 @@ Response ErrorResponse(const Status& s, unsigned version, bool keep_alive) {
   return res;
 }
 
+// The one table of who may call what (docs/protocol.md, "Who may call
+// what", lists it for people; GET /api/v1/routes for programs).
 const std::vector<HttpApi::Route>& HttpApi::Routes() {
   using V = http::verb;
+  namespace a = allow;
   static const std::vector<Route> routes = {
-      {V::get, "/healthz", Auth::kNone, &HttpApi::Healthz},
-      {V::get, "/readyz", Auth::kNone, &HttpApi::Readyz},
-      {V::get, "/metrics", Auth::kNone, &HttpApi::Metrics},
-      {V::post, "/debug/faults", Auth::kNone, &HttpApi::DebugFaults},
-      {V::post, "/api/v1/bootstrap", Auth::kNone, &HttpApi::Bootstrap},
-      {V::post, "/api/v1/api-keys", Auth::kAdminKey, &HttpApi::CreateApiKey},
-      {V::get, "/api/v1/api-keys", Auth::kAdminKey, &HttpApi::ListApiKeys},
-      {V::delete_, "/api/v1/api-keys/{}", Auth::kAdminKey, &HttpApi::RevokeApiKey},
-      {V::get, "/api/v1/conversations", Auth::kAnyKey, &HttpApi::ListConversations},
-      {V::get, "/api/v1/conversations/{}", Auth::kAnyKey, &HttpApi::GetConversation},
-      {V::get, "/api/v1/conversations/{}/messages", Auth::kAnyKey, &HttpApi::ListMessages},
-      {V::post, "/api/v1/messages", Auth::kAnyKey, &HttpApi::PostMessage},
-      {V::post, "/api/v1/uploads", Auth::kKeyOrWidget, &HttpApi::CreateUpload},
-      {V::get, "/api/v1/uploads/{}", Auth::kKeyOrWidget, &HttpApi::GetUpload},
-      {V::post, "/api/v1/login", Auth::kNone, &HttpApi::Login},
-      {V::post, "/api/v1/logout", Auth::kSession, &HttpApi::Logout},
-      {V::get, "/api/v1/me", Auth::kSession, &HttpApi::Me},
-      {V::post, "/api/v1/users", Auth::kAdminKey, &HttpApi::CreateUser},
-      {V::get, "/api/v1/users", Auth::kAdminKey, &HttpApi::ListUsers},
-      {V::get, "/api/v1/bot", Auth::kAnyKey, &HttpApi::GetBot},
-      {V::post, "/api/v1/bot/reload", Auth::kAdminKey, &HttpApi::ReloadBot},
-      {V::get, "/api/v1/faq", Auth::kAnyKey, &HttpApi::ListFaq},
-      {V::put, "/api/v1/faq/{}", Auth::kAnyKey, &HttpApi::EditFaq},
-      {V::post, "/api/v1/faq/import", Auth::kAnyKey, &HttpApi::ImportFaq},
-      {V::get, "/api/v1/kb/search", Auth::kAnyKey, &HttpApi::SearchKnowledge},
+      {V::get, "/healthz", a::kAnyone, &HttpApi::Healthz},
+      {V::get, "/readyz", a::kAnyone, &HttpApi::Readyz},
+      {V::get, "/metrics", a::kAnyone, &HttpApi::Metrics},
+      // Only with --enable-fault-injection (tests); 404 otherwise.
+      {V::post, "/debug/faults", a::kAnyone, &HttpApi::DebugFaults},
+      // The bootstrap token in the body is its credential.
+      {V::post, "/api/v1/bootstrap", a::kAnyone, &HttpApi::Bootstrap},
+      {V::get, "/api/v1/routes", a::kAnyone, &HttpApi::ListRoutes},
+      {V::post, "/api/v1/api-keys", a::kAdmins, &HttpApi::CreateApiKey},
+      {V::get, "/api/v1/api-keys", a::kAdmins, &HttpApi::ListApiKeys},
+      {V::delete_, "/api/v1/api-keys/{}", a::kAdmins, &HttpApi::RevokeApiKey},
+      {V::get, "/api/v1/conversations", a::kStaff, &HttpApi::ListConversations},
+      {V::get, "/api/v1/conversations/{}", a::kStaff, &HttpApi::GetConversation},
+      {V::get, "/api/v1/conversations/{}/messages", a::kStaff, &HttpApi::ListMessages},
+      {V::post, "/api/v1/messages", a::kStaff, &HttpApi::PostMessage},
+      {V::post, "/api/v1/uploads", a::kStaff | a::kWidgetContact, &HttpApi::CreateUpload},
+      {V::get, "/api/v1/uploads/{}", a::kStaff | a::kWidgetContact, &HttpApi::GetUpload},
+      {V::post, "/api/v1/login", a::kAnyone, &HttpApi::Login},
+      {V::post, "/api/v1/logout", a::kUsers, &HttpApi::Logout},
+      {V::get, "/api/v1/me", a::kUsers, &HttpApi::Me},
+      {V::post, "/api/v1/users", a::kAdmins, &HttpApi::CreateUser},
+      {V::get, "/api/v1/users", a::kSupervisors, &HttpApi::ListUsers},
+      {V::get, "/api/v1/bot", a::kStaff, &HttpApi::GetBot},
+      {V::post, "/api/v1/bot/reload", a::kAdmins, &HttpApi::ReloadBot},
+      {V::get, "/api/v1/audit-log", a::kAdmins, &HttpApi::ListAuditLog},
+      {V::get, "/api/v1/faq", a::kStaff, &HttpApi::ListFaq},
+      {V::put, "/api/v1/faq/{}", a::kSupervisors, &HttpApi::EditFaq},
+      {V::post, "/api/v1/faq/import", a::kSupervisors, &HttpApi::ImportFaq},
+      {V::get, "/api/v1/kb/search", a::kStaff, &HttpApi::SearchKnowledge},
   };
   return routes;
+}
+
+std::vector<RouteInfo> HttpApi::RouteTable() {
+  std::vector<RouteInfo> out;
+  for (const Route& r : Routes()) {
+    out.push_back({std::string(http::to_string(r.method)), std::string(r.pattern), r.allow});
+  }
+  return out;
 }
 
 size_t HttpApi::BodyLimit(std::string_view target) const {
@@ -214,59 +277,84 @@ size_t HttpApi::BodyLimit(std::string_view target) const {
   return ctx_.limits.max_body;
 }
 
-Status HttpApi::Authenticate(Auth auth, Call& c) {
-  if (auth == Auth::kNone) return Status::Ok();
+Status HttpApi::Identify(Call& c) {
+  constexpr std::string_view kBearer = "Bearer ";
   auto authz = c.req[http::field::authorization];
-  if (authz.empty() && auth == Auth::kKeyOrWidget) {
-    auto pk = c.req["X-Kefu-Public-Key"];
-    auto token = c.req["X-Kefu-Contact-Token"];
-    if (pk.empty() || token.empty()) {
+  const bool session_bearer =
+      authz.starts_with(kBearer) && authz.substr(kBearer.size()).starts_with(kSessionPrefix);
+  if (!authz.empty() && !session_bearer) {
+    if (!authz.starts_with(kBearer)) {
       return Status::Unauthenticated(
-          "send Authorization: Bearer <api key>, or X-Kefu-Public-Key and X-Kefu-Contact-Token");
+          "the Authorization header must be \"Bearer <API key or ks_ session token>\"");
+    }
+    auto key = ctx_.store->FindApiKeyBySecretHash(crypto::Sha256Hex(authz.substr(kBearer.size())));
+    if (!key.ok()) {
+      if (key.status().code() == Code::kNotFound) {
+        return Status::Unauthenticated("API key not recognised (wrong or revoked)");
+      }
+      return key.status();
+    }
+    auto principal = KeyPrincipal(key->role);
+    if (!principal) {
+      return Status::PermissionDenied(fmt::format(
+          "API key {} has the role \"{}\", which kefu does not know", key->prefix, key->role));
+    }
+    c.principal = *principal;
+    c.tenant_id = key->tenant_id;
+    c.key = std::move(*key);
+    return Status::Ok();
+  }
+  // Widget headers come before the session cookie: a customer's widget on
+  // the same site as the console sends them on purpose, the cookie rides along.
+  auto pk = c.req["X-Kefu-Public-Key"];
+  auto token = c.req["X-Kefu-Contact-Token"];
+  if (authz.empty() && (!pk.empty() || !token.empty())) {
+    if (pk.empty() || token.empty()) {
+      return Status::Unauthenticated("send both X-Kefu-Public-Key and X-Kefu-Contact-Token");
     }
     auto tenant = ctx_.store->FindTenantByPublicKey(std::string(pk));
     if (!tenant.ok()) return Status::UnknownTenant("no tenant has this public key");
     auto contact = ctx_.store->FindContactByTokenHash(tenant->id, crypto::Sha256Hex(token));
     if (!contact.ok()) return Status::Unauthenticated("contact token not recognised");
+    c.principal = Principal::kWidgetContact;
     c.tenant_id = tenant->id;
     c.contact_id = contact->id;
     return Status::Ok();
   }
-  constexpr std::string_view kBearer = "Bearer ";
-  // A signed-in user: the console's cookie or a bearer session token.
-  const bool session_bearer = authz.starts_with(kBearer) &&
-                              authz.substr(kBearer.size()).starts_with(kSessionPrefix);
-  if (auth == Auth::kSession || session_bearer ||
-      (authz.empty() && !c.req[http::field::cookie].empty())) {
+  if (session_bearer || !SessionToken(c.req).empty()) {
     auto user = SessionUser(c.req, ctx_);
     if (!user.ok()) return user.status();
-    if (auth == Auth::kAdminKey && user->role != "admin") {
-      return Status::PermissionDenied("this needs an admin");
+    auto principal = UserPrincipal(user->role);
+    if (!principal) {
+      return Status::PermissionDenied(fmt::format(
+          "user {} has the role \"{}\", which kefu does not know", user->id, user->role));
     }
+    c.principal = *principal;
     c.tenant_id = user->tenant_id;
     c.user = std::move(*user);
     return Status::Ok();
   }
-  if (!authz.starts_with(kBearer)) {
-    return Status::Unauthenticated("send Authorization: Bearer <api key>");
-  }
-  auto key = ctx_.store->FindApiKeyBySecretHash(
-      crypto::Sha256Hex(authz.substr(kBearer.size())));
-  if (!key.ok()) {
-    if (key.status().code() == Code::kNotFound) {
-      return Status::Unauthenticated("API key not recognised (wrong or revoked)");
-    }
-    return key.status();
-  }
-  if (auth == Auth::kAdminKey && key->role != "admin") {
-    return Status::PermissionDenied("this needs an admin key");
-  }
-  c.tenant_id = key->tenant_id;
-  c.key = std::move(*key);
+  c.principal = Principal::kAnonymous;
   return Status::Ok();
 }
 
-asio::awaitable<Response> HttpApi::Handle(const Request& req) {
+Status HttpApi::Authenticate(const Route& route, Call& c) {
+  if (Allows(route.allow, Principal::kAnonymous)) return Status::Ok();
+  if (Status s = Identify(c); !s.ok()) return s;
+  if (c.principal == Principal::kAnonymous) {
+    return Status::Unauthenticated(CredentialsFor(route.allow));
+  }
+  if (!Allows(route.allow, c.principal)) {
+    std::string_view target = c.req.target();
+    return Status::PermissionDenied(
+        fmt::format("{} {} is for {}; the caller is {}", std::string(c.req.method_string()),
+                    std::string(target.substr(0, target.find('?'))),
+                    Join(AllowNames(route.allow), ", "), PrincipalName(c.principal)));
+  }
+  return Status::Ok();
+}
+
+asio::awaitable<Response> HttpApi::Handle(const Request& req, std::string_view peer) {
   std::string_view target = req.target();
   size_t qpos = target.find('?');
   std::string_view path = target.substr(0, qpos);
@@ -278,8 +366,9 @@ asio::awaitable<Response> HttpApi::Handle(const Request& req) {
     path_known = true;
     if (r.method != req.method()) continue;
     Call call{req, std::move(params),
-              ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1))};
-    if (Status s = Authenticate(r.auth, call); !s.ok()) co_return Error(s, req);
+              ParseQuery(qpos == std::string_view::npos ? "" : target.substr(qpos + 1)),
+              std::string(peer)};
+    if (Status s = Authenticate(r, call); !s.ok()) co_return Error(s, req);
     try {
       co_return co_await (this->*r.handler)(call);
     } catch (const std::exception& e) {
@@ -436,6 +525,8 @@ asio::awaitable<Response> HttpApi::CreateApiKey(Call& c) {
     co_return Error(Status::InvalidArgument("\"role\" must be admin, supervisor or agent"), c.req);
   }
   auto [key, secret] = MintApiKey(c.tenant_id, *name, role);
+  key.audit = AuditBy(c.tenant_id, c.key, c.user, "api_key.create",
+                      Json{{"name", key.name}, {"role", key.role}, {"prefix", key.prefix}});
   auto create_key = [&](auto cb) { ctx_.store->CreateApiKey(std::move(key), cb); };
   auto r = co_await AwaitResult<store::ApiKey>(std::move(create_key));
   if (!r.ok()) co_return Error(r.status(), c.req);
@@ -455,7 +546,11 @@ asio::awaitable<Response> HttpApi::ListApiKeys(Call& c) {
 asio::awaitable<Response> HttpApi::RevokeApiKey(Call& c) {
   auto id = ParseInt(c.params[0]);
   if (!id) co_return Error(Status::InvalidArgument("key id must be an integer"), c.req);
-  auto revoke = [&](auto cb) { ctx_.store->RevokeApiKey(c.tenant_id, *id, cb); };
+  auto revoke = [&](auto cb) {
+    ctx_.store->RevokeApiKey(c.tenant_id, *id,
+                             AuditBy(c.tenant_id, c.key, c.user, "api_key.revoke", Json::object()),
+                             cb);
+  };
   Status s = co_await AwaitStatus(std::move(revoke));
   if (!s.ok()) co_return Error(s, c.req);
   co_return JsonResponse(http::status::ok, Json{{"revoked", *id}}, c.req);
@@ -586,8 +681,8 @@ asio::awaitable<Response> HttpApi::CreateUpload(Call& c) {
   }
   auto saved = SaveUpload(ctx_.data_dir, bytes);
   if (!saved.ok()) co_return Error(saved.status(), c.req);
-  store::NewUpload nu{c.tenant_id, saved->sha256, type, static_cast<int64_t>(bytes.size()),
-                      saved->relative_path};
+  store::NewUpload nu{c.tenant_id,          saved->sha256, type, static_cast<int64_t>(bytes.size()),
+                      saved->relative_path, c.contact_id};
   auto create_upload = [&](auto cb) { ctx_.store->CreateUpload(std::move(nu), cb); };
   auto up = co_await AwaitResult<store::Upload>(std::move(create_upload));
   if (!up.ok()) co_return Error(up.status(), c.req);
@@ -604,6 +699,10 @@ asio::awaitable<Response> HttpApi::GetUpload(Call& c) {
   if (!id) co_return Error(Status::NotFound("no such upload"), c.req);
   auto up = ctx_.store->GetUpload(c.tenant_id, *id);
   if (!up.ok()) co_return Error(up.status(), c.req);
+  // A customer sees its own uploads only, never another customer's.
+  if (c.principal == Principal::kWidgetContact && up->contact_id != c.contact_id) {
+    co_return Error(Status::NotFound("upload not found"), c.req);
+  }
   auto bytes = ReadUpload(ctx_.data_dir, up->path);
   if (!bytes.ok()) co_return Error(bytes.status(), c.req);
   Response res{http::status::ok, c.req.version()};
@@ -684,14 +783,64 @@ asio::awaitable<Response> HttpApi::ReloadBot(Call& c) {
     co_return res;
   }
   spdlog::info("bot reloaded");
+  // The reload is done whatever happens to its audit row, so the row comes
+  // after it; a row that cannot be written is logged instead.
+  Json detail = Json::object();
+  for (const char* field : {"name", "dir", "reloads"}) {
+    if (r->is_object() && r->contains(field)) detail[field] = (*r)[field];
+  }
+  auto audit = [&](auto cb) {
+    ctx_.store->AppendAudit(AuditBy(c.tenant_id, c.key, c.user, "bot.reload", detail), cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  if (!row.ok()) {
+    spdlog::error("tenant={}: the bot reload's audit row was not written: {}", c.tenant_id,
+                  row.status().ToString());
+  }
   co_return JsonResponse(http::status::ok, *r, c.req);
+}
+
+asio::awaitable<Response> HttpApi::ListRoutes(Call& c) {
+  Json routes = Json::array();
+  for (const RouteInfo& r : RouteTable()) {
+    routes.push_back(
+        Json{{"method", r.method}, {"path", r.pattern}, {"allow", AllowNames(r.allow)}});
+  }
+  co_return JsonResponse(http::status::ok, Json{{"routes", routes}}, c.req);
+}
+
+// The tenant's admin actions, newest first: ?limit=1..200 (50), ?before=<id>.
+asio::awaitable<Response> HttpApi::ListAuditLog(Call& c) {
+  int limit = 50;
+  int64_t before = 0;
+  if (auto it = c.query.find("limit"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 1 || *v > 200) {
+      co_return Error(Status::InvalidArgument("limit must be 1..200"), c.req);
+    }
+    limit = static_cast<int>(*v);
+  }
+  if (auto it = c.query.find("before"); it != c.query.end()) {
+    auto v = ParseInt(it->second);
+    if (!v || *v < 0) co_return Error(Status::InvalidArgument("before must be an id"), c.req);
+    before = *v;
+  }
+  auto rows = ctx_.store->ListAuditLog(c.tenant_id, before, limit);
+  if (!rows.ok()) co_return Error(rows.status(), c.req);
+  Json out = Json::array();
+  for (const auto& e : *rows) out.push_back(AuditView(e));
+  Json next = nullptr;
+  if (static_cast<int>(rows->size()) == limit) next = rows->back().id;
+  co_return JsonResponse(http::status::ok, Json{{"entries", out}, {"next_before", next}}, c.req);
 }
 
 // ---- signed-in users ----------------------------------------------------------
 
 // {email, password, tenant?}: tenant is the public key, needed only when the
 // email belongs to users of several tenants. A wrong email and a wrong
-// password get the same answer, after the same work.
+// password get the same answer, after the same work. Failures are limited
+// per email and per client (login_limiter.h): beyond, 429 rate_limited with
+// Retry-After, whatever the password.
 asio::awaitable<Response> HttpApi::Login(Call& c) {
   auto body = ParseJsonObject(c.req.body());
   if (!body.ok()) co_return Error(body.status(), c.req);
@@ -699,6 +848,15 @@ asio::awaitable<Response> HttpApi::Login(Call& c) {
   auto password = RequiredString(*body, "password", 1024);
   for (const Status& s : {email.status(), password.status()}) {
     if (!s.ok()) co_return Error(s, c.req);
+  }
+  LoginLimiter* limiter = ctx_.login_limiter;
+  if (const int64_t wait_ms = limiter ? limiter->RetryAfterMs(*email, c.peer) : 0; wait_ms > 0) {
+    const int64_t seconds = (wait_ms + 999) / 1000;
+    Response res = Error(
+        Status::RateLimited(fmt::format("too many failed sign-ins: try again in {} s", seconds)),
+        c.req);
+    res.set(http::field::retry_after, std::to_string(seconds));
+    co_return res;
   }
   std::optional<store::User> user;
   const std::string tenant_key = OptionalString(*body, "tenant");
@@ -730,10 +888,13 @@ asio::awaitable<Response> HttpApi::Login(Call& c) {
   auto ok = co_await AwaitResult<bool>(std::move(verify));
   if (!ok.ok() || !*ok || !user) {
     spdlog::info("login refused for {}", *email);
+    if (limiter) limiter->RecordFailure(*email, c.peer);
     co_return Error(Status::Unauthenticated("wrong email or password"), c.req);
   }
+  if (limiter) limiter->RecordSuccess(*email);
   const std::string token = crypto::RandomToken(kSessionPrefix);
-  const int64_t expires = ctx_.clock->NowMillis() + kSessionLifetimeMs;
+  const int64_t lifetime = ctx_.session_lifetime_ms;
+  const int64_t expires = ctx_.clock->NowMillis() + lifetime;
   store::NewSession ns{user->tenant_id, user->id, crypto::Sha256Hex(token), expires};
   auto create = [&](auto cb) { ctx_.store->CreateSession(std::move(ns), cb); };
   auto session = co_await AwaitResult<store::Session>(std::move(create));
@@ -742,7 +903,8 @@ asio::awaitable<Response> HttpApi::Login(Call& c) {
   Response res = JsonResponse(
       http::status::ok, Json{{"user", UserView(*user)}, {"token", token}, {"expires_at", expires}},
       c.req);
-  res.set(http::field::set_cookie, SessionCookieHeader(token, kSessionLifetimeMs / 1000));
+  res.set(http::field::set_cookie,
+          SessionCookieHeader(token, std::max<int64_t>(1, lifetime / 1000)));
   co_return res;
 }
 
@@ -787,6 +949,8 @@ asio::awaitable<Response> HttpApi::CreateUser(Call& c) {
   if (!hash.ok()) co_return Error(hash.status(), c.req);
   store::NewUser nu{c.tenant_id, *email, OptionalString(*body, "name", *email).substr(0, 200), role,
                     *hash};
+  nu.audit = AuditBy(c.tenant_id, c.key, c.user, "user.create",
+                     Json{{"email", nu.email}, {"name", nu.name}, {"role", nu.role}});
   auto create = [&](auto cb) { ctx_.store->CreateUser(std::move(nu), cb); };
   auto user = co_await AwaitResult<store::User>(std::move(create));
   if (!user.ok()) co_return Error(user.status(), c.req);
@@ -804,14 +968,6 @@ asio::awaitable<Response> HttpApi::ListUsers(Call& c) {
 // ---- knowledge: the tenant's FAQ and knowledge-base search -----------------
 
 namespace {
-
-// Supervisors and admins edit the knowledge; agents and agent keys read it.
-Status RequireEditor(const std::optional<store::User>& user,
-                     const std::optional<store::ApiKey>& key) {
-  const std::string& role = user ? user->role : key ? key->role : std::string();
-  if (role == "admin" || role == "supervisor") return Status::Ok();
-  return Status::PermissionDenied("editing the knowledge base needs a supervisor or an admin");
-}
 
 std::string Editor(const std::optional<store::User>& user,
                    const std::optional<store::ApiKey>& key) {
@@ -834,7 +990,6 @@ asio::awaitable<Response> HttpApi::ListFaq(Call& c) {
 // PUT /api/v1/faq/{id} {"answer": {language: text}}: the answer the bot gives
 // this tenant's customers from now on (the questions stay the package's).
 asio::awaitable<Response> HttpApi::EditFaq(Call& c) {
-  if (Status s = RequireEditor(c.user, c.key); !s.ok()) co_return Error(s, c.req);
   auto body = ParseJsonObject(c.req.body());
   if (!body.ok()) co_return Error(body.status(), c.req);
   auto answer = body->find("answer");
@@ -851,7 +1006,6 @@ asio::awaitable<Response> HttpApi::EditFaq(Call& c) {
 // POST /api/v1/faq/import, a CSV text with the columns id, language, answer
 // (a header row first): every row applied, or none.
 asio::awaitable<Response> HttpApi::ImportFaq(Call& c) {
-  if (Status s = RequireEditor(c.user, c.key); !s.ok()) co_return Error(s, c.req);
   auto table = ParseCsv(c.req.body());
   if (!table.ok()) co_return Error(table.status(), c.req);
   const int id = table->Column("id"), lang = table->Column("language"),

@@ -1,7 +1,9 @@
-// The HTTP API: one route table (method, path pattern, who may call it) and a
-// handler per route, each a coroutine from request to response, testable
-// without a socket. Errors are JSON {"error":{"code","message"}} with the
-// status of their code (core/status.h).
+// The HTTP API: one route table (method, path pattern, the principals that
+// may call it: access.h) and a handler per route, each a coroutine from
+// request to response, testable without a socket. Errors are JSON
+// {"error":{"code","message"}} with the status of their code (core/status.h):
+// no or bad credentials 401 unauthenticated, the wrong principal 403
+// permission_denied, another tenant's row 404 not_found.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "core/executor.h"
+#include "server/access.h"
 #include "server/context.h"
 
 namespace kefu::server {
@@ -29,27 +32,35 @@ MintedApiKey MintApiKey(int64_t tenant_id, std::string name, std::string role);
 // Answer with a JSON error.
 Response ErrorResponse(const Status& s, unsigned version = 11, bool keep_alive = true);
 
+// One row of the route table, as GET /api/v1/routes lists it.
+struct RouteInfo {
+  std::string method;   // "GET"
+  std::string pattern;  // "/api/v1/conversations/{}": {} is one segment
+  Allow allow = 0;      // who may call it
+};
+
 class HttpApi {
  public:
   // `jobs` runs slow CPU work (password hashing). Both outlive the API.
   HttpApi(Context& ctx, Executor& jobs) : ctx_(ctx), jobs_(jobs) {}
 
+  // `peer` is the client's address (limits failed sign-ins per client).
   // REQUIRES: the body respected the route's limit (BodyLimit).
-  boost::asio::awaitable<Response> Handle(const Request& req);
+  boost::asio::awaitable<Response> Handle(const Request& req, std::string_view peer = {});
 
   // The body limit for a request target (uploads are bigger).
   size_t BodyLimit(std::string_view target) const;
 
+  // Every route, in table order.
+  static std::vector<RouteInfo> RouteTable();
+
  private:
   struct Call;
-  // kAnyKey / kAdminKey also accept a signed-in user (admin for kAdminKey);
-  // kSession takes only a signed-in user.
-  enum class Auth { kNone, kAnyKey, kAdminKey, kKeyOrWidget, kSession };
   using Handler = boost::asio::awaitable<Response> (HttpApi::*)(Call&);
   struct Route {
     http::verb method;
     std::string_view pattern;  // "/api/v1/conversations/{}": {} is one segment
-    Auth auth;
+    Allow allow;               // the principals that may call it (access.h)
     Handler handler;
   };
   static const std::vector<Route>& Routes();
@@ -75,6 +86,8 @@ class HttpApi {
   boost::asio::awaitable<Response> CreateUser(Call& c);
   boost::asio::awaitable<Response> ListUsers(Call& c);
   boost::asio::awaitable<Response> ReloadBot(Call& c);
+  boost::asio::awaitable<Response> ListRoutes(Call& c);
+  boost::asio::awaitable<Response> ListAuditLog(Call& c);
   boost::asio::awaitable<Response> ListFaq(Call& c);
   boost::asio::awaitable<Response> EditFaq(Call& c);
   boost::asio::awaitable<Response> ImportFaq(Call& c);
@@ -82,7 +95,14 @@ class HttpApi {
   // Applies FAQ answer edits ({id: {lang: text}}) off the I/O threads.
   boost::asio::awaitable<Response> ApplyFaqEdits(Call& c, Json answers);
 
-  Status Authenticate(Auth auth, Call& c);
+  // Sets the caller's principal and tenant from the request's credentials,
+  // then checks the route allows that principal (a route that allows
+  // anonymous callers looks at no credentials). Errors: Unauthenticated (no
+  // credentials, or wrong, revoked, forged or expired ones), UnknownTenant
+  // (a widget public key of no tenant), PermissionDenied (a principal the
+  // route does not allow), the store's.
+  Status Authenticate(const Route& route, Call& c);
+  Status Identify(Call& c);
   // The file under `root` that the target names after `prefix`.
   Response StaticFile(const Request& req, const std::string& root, std::string_view prefix);
 

@@ -72,10 +72,11 @@ class Server {
         jobs_(jobs_pool_.get_executor(), 1),
         bus_(bus::Bus::InProcess()),
         responder_(MakeResponder(opts, store)),
-        service_(conversation::Deps{&store, bus_.get(), responder_.get(), &executor_,
-                                    Clock::Real(), &metrics_}),
+        service_(conversation::Deps{&store, bus_.get(), responder_.get(), &executor_, Clock::Real(),
+                                    &metrics_}),
         handoff_(handoff::HandoffDeps{&store, bus_.get(), &executor_, Clock::Real()},
                  handoff::HandoffOptions{5, opts.agent_grace_ms}),
+        login_limiter_(Clock::Real(), opts.login_limits),
         api_(ctx_, jobs_),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM) {
@@ -86,6 +87,8 @@ class Server {
     ctx_.handoff = &handoff_;
     ctx_.metrics = &metrics_;
     ctx_.clock = Clock::Real();
+    ctx_.login_limiter = &login_limiter_;
+    ctx_.session_lifetime_ms = opts.session_lifetime_ms;
     ctx_.data_dir = opts.data_dir;
     ctx_.static_dir = opts.static_dir;
     ctx_.console_dir = opts.console_dir;
@@ -227,6 +230,11 @@ class Server {
       ~Unregister() { ctx.connections.Remove(id); }
     } unregister{ctx_, id};
 
+    // The client's address, for the failed sign-ins it may make.
+    boost::system::error_code peer_ec;
+    const auto remote = stream.socket().remote_endpoint(peer_ec);
+    const std::string peer = peer_ec ? "" : remote.address().to_string();
+
     beast::flat_buffer buf;
     bool first = true;
     uint64_t requests = 0;
@@ -304,7 +312,7 @@ class Server {
       if (rid.empty() || rid.size() > 64 || !IsValidUtf8(rid)) {
         rid = fmt::format("{:x}-{:x}", id, ++requests);
       }
-      Response res = co_await api_.Handle(req);
+      Response res = co_await api_.Handle(req, peer);
       res.set("X-Request-Id", rid);
       if (ctx_.draining || *close_after) res.keep_alive(false);
       metrics_.http_requests.Inc();
@@ -380,6 +388,7 @@ class Server {
   conversation::ConversationService service_;
   handoff::HandoffService handoff_;
   Context ctx_;
+  LoginLimiter login_limiter_;
   HttpApi api_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;

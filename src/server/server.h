@@ -45,6 +45,8 @@ struct ServerOptions {
   int64_t responder_delay_ms = 0;
   ResponderFactory make_responder;  // for responder "bot" (`kefu serve --bot DIR`)
   int64_t agent_grace_ms = 30000;   // an agent gone this long: their chats go back to the line
+  int64_t session_lifetime_ms = kSessionLifetimeMs;  // a sign-in lasts this long
+  LoginLimits login_limits;                          // failed sign-ins per email and per client
   Limits limits;
 };
 

@@ -140,6 +140,7 @@ struct Upload {
   int64_t size = 0;
   std::string path;          // where the bytes are, relative to the data dir
   int64_t created_at = 0;
+  int64_t contact_id = 0;  // the widget contact that uploaded it; 0: staff
 };
 
 // One version of a tenant's bot package in the database (kefu import).
@@ -159,6 +160,19 @@ struct BotPackageVersion {
 struct BotPackageFile {
   std::string path;
   std::string content;
+};
+
+// One admin action, recorded as done (GET /api/v1/audit-log). Never holds a
+// secret: no password, no key secret.
+struct AuditEntry {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  int64_t at = 0;          // when it was done, ms since the epoch
+  std::string actor_kind;  // "user" (signed in) | "api_key"
+  int64_t actor_id = 0;    // the user's or the key's id
+  std::string action;      // "user.create", "api_key.create", "api_key.revoke", "bot.reload"
+  std::string target;      // what it acted on: "user:12", "api_key:3", "bot"
+  std::string detail_json = "{}";  // a JSON object
 };
 
 // A customer message stored but not yet answered (recovery after a crash).
@@ -224,6 +238,21 @@ struct AppendResult {
   int64_t created_at = 0;
 };
 
+// An audit row to write. Writes that change what an admin may change
+// (CreateUser, CreateApiKey, RevokeApiKey) take one and write it in their
+// own transaction, with their own tenant_id, so the log holds a change if
+// and only if it was made.
+struct NewAuditEntry {
+  int64_t tenant_id = 0;  // used by AppendAudit; a write carrying the entry uses its own
+  std::string actor_kind;
+  int64_t actor_id = 0;
+  std::string action;
+  // Empty in a write carrying the entry: "user:<id>" / "api_key:<id>" of the
+  // row it creates or revokes.
+  std::string target;
+  std::string detail_json = "{}";
+};
+
 struct NewTenant {
   std::string name;
   std::string public_key;
@@ -236,6 +265,7 @@ struct NewUser {
   std::string name;
   std::string role = "agent";
   std::string password_hash;
+  std::optional<NewAuditEntry> audit;  // written with the user
 };
 
 struct NewApiKey {
@@ -244,6 +274,7 @@ struct NewApiKey {
   std::string prefix;
   std::string role = "admin";
   std::string secret_sha256;  // hex SHA-256 of the secret; never the secret
+  std::optional<NewAuditEntry> audit;  // written with the key
 };
 
 struct NewContact {
@@ -267,6 +298,7 @@ struct NewUpload {
   std::string content_type;
   int64_t size = 0;
   std::string path;
+  int64_t contact_id = 0;  // the widget contact uploading it; 0: staff
 };
 
 // A change of a conversation outside a message (routing: assigned, back to
@@ -359,12 +391,21 @@ class Store {
   // Errors: AlreadyExists when any tenant exists.
   virtual void Bootstrap(NewTenant t, NewUser admin, NewApiKey key,
                          Callback<BootstrapResult> done) = 0;
+  // Like Bootstrap, whether or not other tenants exist (kefu create-tenant).
+  // Errors: AlreadyExists (the public key or the key's hash is taken).
+  virtual void AddTenant(NewTenant t, NewUser admin, NewApiKey key,
+                         Callback<BootstrapResult> done) = 0;
   virtual void CreateTenant(NewTenant t, Callback<Tenant> done) = 0;
   // Errors: AlreadyExists (email taken in the tenant).
   virtual void CreateUser(NewUser u, Callback<User> done) = 0;
   virtual void CreateApiKey(NewApiKey k, Callback<ApiKey> done) = 0;
-  // Errors: NotFound.
-  virtual void RevokeApiKey(int64_t tenant_id, int64_t id, StatusCallback done) = 0;
+  // Errors: NotFound. `audit`, when given, is written in the same transaction.
+  virtual void RevokeApiKey(int64_t tenant_id, int64_t id, std::optional<NewAuditEntry> audit,
+                            StatusCallback done) = 0;
+  // An admin action that is no store write of its own (a bot reload),
+  // recorded after it succeeded. Errors: InvalidArgument (no action or actor,
+  // detail not a JSON object), NotFound (tenant).
+  virtual void AppendAudit(NewAuditEntry e, Callback<AuditEntry> done) = 0;
   virtual void CreateContact(NewContact c, Callback<Contact> done) = 0;
   // Errors: NotFound (contact).
   virtual void CreateConversation(NewConversation c, Callback<Conversation> done) = 0;
@@ -429,6 +470,10 @@ class Store {
   virtual Result<Message> GetMessage(int64_t tenant_id, int64_t conversation_id, int64_t seq) = 0;
   virtual Result<std::vector<Event>> ListEvents(int64_t tenant_id, int64_t after_id, int limit) = 0;
   virtual Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) = 0;
+  // The tenant's audit rows with id < before_id (0: from the newest),
+  // newest first, at most `limit`.
+  virtual Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,
+                                                       int limit) = 0;
   // All tenants: what recovery must answer, oldest first.
   virtual Result<std::vector<PendingReply>> ListPendingReplies(int limit) = 0;
   virtual Result<Upload> GetUpload(int64_t tenant_id, int64_t id) = 0;

@@ -523,15 +523,130 @@ TEST_F(StoreTest, RevokedApiKeysAreNotFound) {
   });
   ASSERT_TRUE(k.ok());
   ASSERT_TRUE(store_->FindApiKeyBySecretHash("h2").ok());
-  EXPECT_EQ(WaitStatus([&](auto cb) { store_->RevokeApiKey(s.tenant.id + 1, k->id, cb); }).code(),
+  EXPECT_EQ(WaitStatus([&](auto cb) {
+              store_->RevokeApiKey(s.tenant.id + 1, k->id, std::nullopt, cb);
+            }).code(),
             Code::kNotFound);
   ASSERT_TRUE(store_->FindApiKeyBySecretHash("h2").ok());
-  ASSERT_TRUE(WaitStatus([&](auto cb) { store_->RevokeApiKey(s.tenant.id, k->id, cb); }).ok());
+  ASSERT_TRUE(WaitStatus([&](auto cb) {
+                store_->RevokeApiKey(s.tenant.id, k->id, std::nullopt, cb);
+              }).ok());
   EXPECT_EQ(store_->FindApiKeyBySecretHash("h2").status().code(), Code::kNotFound);
   auto keys = store_->ListApiKeys(s.tenant.id);
   ASSERT_TRUE(keys.ok());
   ASSERT_EQ(keys->size(), 1u);
   EXPECT_TRUE((*keys)[0].revoked_at.has_value());
+}
+
+TEST_F(StoreTest, AddTenantBesideOthersIsAtomic) {
+  Seeded first = Seed(*store_, "first");
+  auto add = [&](const char* pk, const char* key_hash) {
+    return Wait<BootstrapResult>([&](auto cb) {
+      store_->AddTenant({"Second", pk, "en"}, {0, "root@second.test", "Root", "agent", "$h"},
+                        {0, "admin", "kf_second", "agent", key_hash}, cb);
+    });
+  };
+  auto r = add("pk_second", "second-hash");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->tenant.id, first.tenant.id);
+  EXPECT_EQ(r->admin.tenant_id, r->tenant.id);
+  EXPECT_EQ(r->admin.role, "admin") << "the admin is an admin whatever was asked";
+  EXPECT_EQ(r->api_key.tenant_id, r->tenant.id);
+  EXPECT_EQ(store_->FindApiKeyBySecretHash("second-hash")->tenant_id, r->tenant.id);
+  EXPECT_EQ(*store_->CountTenants(), 2);
+  // A taken key hash: no tenant, no user is left behind.
+  EXPECT_FALSE(add("pk_third", "second-hash").ok());
+  EXPECT_EQ(*store_->CountTenants(), 2);
+  EXPECT_EQ(store_->FindTenantByPublicKey("pk_third").status().code(), Code::kNotFound);
+  // A taken public key.
+  EXPECT_EQ(add("pk_second", "third-hash").status().code(), Code::kAlreadyExists);
+}
+
+// An admin action's row is written with the change, in its transaction and
+// tenant, and read back per tenant, newest first, a page at a time.
+TEST_F(StoreTest, AuditRowsGoWithTheirChangeAndStayInTheirTenant) {
+  Seeded a = Seed(*store_, "a");
+  Seeded b = Seed(*store_, "b");
+  auto by_key = [](int64_t tenant, const char* action, std::string detail = "{}") {
+    return NewAuditEntry{tenant, "api_key", 7, action, "", std::move(detail)};
+  };
+  NewUser u{a.tenant.id, "ann@a.test", "Ann", "agent", "$h"};
+  // The entry's own tenant_id is ignored: the row is the write's tenant's.
+  u.audit = by_key(b.tenant.id, "user.create", R"({"email":"ann@a.test","role":"agent"})");
+  auto user = Wait<User>([&](auto cb) { store_->CreateUser(u, cb); });
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  clock_.Advance(10);
+  NewApiKey k{a.tenant.id, "ci", "kf_ci", "agent", "ci-hash"};
+  k.audit = by_key(a.tenant.id, "api_key.create");
+  auto key = Wait<ApiKey>([&](auto cb) { store_->CreateApiKey(k, cb); });
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  clock_.Advance(10);
+  ASSERT_TRUE(WaitStatus([&](auto cb) {
+                store_->RevokeApiKey(a.tenant.id, key->id, by_key(a.tenant.id, "api_key.revoke"),
+                                     cb);
+              }).ok());
+
+  // A write that fails writes no audit row: the email is taken, the key is
+  // another tenant's.
+  auto dup = Wait<User>([&](auto cb) { store_->CreateUser(u, cb); });
+  EXPECT_EQ(dup.status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(WaitStatus([&](auto cb) {
+              store_->RevokeApiKey(b.tenant.id, key->id, by_key(b.tenant.id, "api_key.revoke"), cb);
+            }).code(),
+            Code::kNotFound);
+  // And a bad audit entry fails its write: the change is not made unlogged.
+  NewUser bad{a.tenant.id, "bad@a.test", "Bad", "agent", "$h"};
+  bad.audit = by_key(a.tenant.id, "user.create", "[1,2]");
+  EXPECT_EQ(Wait<User>([&](auto cb) { store_->CreateUser(bad, cb); }).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(store_->FindUserByEmail(a.tenant.id, "bad@a.test").status().code(), Code::kNotFound);
+
+  // An action that is no store write of its own.
+  clock_.Advance(10);
+  auto reload = Wait<AuditEntry>([&](auto cb) {
+    store_->AppendAudit({b.tenant.id, "user", 3, "bot.reload", "bot", R"({"name":"shop"})"}, cb);
+  });
+  ASSERT_TRUE(reload.ok()) << reload.status().ToString();
+  EXPECT_EQ(reload->tenant_id, b.tenant.id);
+  auto append = [&](NewAuditEntry e) {
+    return Wait<AuditEntry>([&](auto cb) { store_->AppendAudit(e, cb); }).status().code();
+  };
+  EXPECT_EQ(append({b.tenant.id, "user", 3, "", "bot", "{}"}), Code::kInvalidArgument);
+  EXPECT_EQ(append({999, "user", 3, "bot.reload", "bot", "{}"}), Code::kNotFound);
+
+  auto log = store_->ListAuditLog(a.tenant.id, 0, 10);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_EQ((*log)[0].action, "api_key.revoke");
+  EXPECT_EQ((*log)[0].target, "api_key:" + std::to_string(key->id));
+  EXPECT_EQ((*log)[1].action, "api_key.create");
+  EXPECT_EQ((*log)[1].target, "api_key:" + std::to_string(key->id));
+  EXPECT_EQ((*log)[2].action, "user.create");
+  EXPECT_EQ((*log)[2].target, "user:" + std::to_string(user->id));
+  EXPECT_EQ((*log)[2].tenant_id, a.tenant.id);
+  EXPECT_EQ((*log)[2].actor_kind, "api_key");
+  EXPECT_EQ((*log)[2].actor_id, 7);
+  EXPECT_EQ((*log)[2].detail_json, R"({"email":"ann@a.test","role":"agent"})");
+  EXPECT_EQ((*log)[2].at + 20, (*log)[0].at) << "each row has its change's time";
+
+  // Pages: before an id, at most `limit`.
+  auto page = store_->ListAuditLog(a.tenant.id, (*log)[0].id, 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].id, (*log)[1].id);
+  page = store_->ListAuditLog(a.tenant.id, (*log)[2].id, 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->empty());
+  EXPECT_TRUE(store_->ListAuditLog(a.tenant.id, 0, -1)->empty()) << "no negative LIMIT";
+
+  // The other tenant sees only its own row.
+  auto other = store_->ListAuditLog(b.tenant.id, 0, 10);
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ((*other)[0].action, "bot.reload");
+  EXPECT_EQ((*other)[0].target, "bot");
+  EXPECT_TRUE(store_->ListAuditLog(b.tenant.id, (*other)[0].id, 10)->empty());
+  EXPECT_TRUE(store_->ListAuditLog(999, 0, 10)->empty());
 }
 
 TEST_F(StoreTest, UserEmailsAreUniquePerTenant) {
@@ -628,7 +743,14 @@ TEST_F(StoreTest, SettingsAndUploads) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->content_type, "image/png");
   EXPECT_EQ(got->size, 42);
+  EXPECT_EQ(got->contact_id, 0) << "staff's";
   EXPECT_EQ(store_->GetUpload(s.tenant.id + 1, u->id).status().code(), Code::kNotFound);
+  auto mine = Wait<Upload>([&](auto cb) {
+    store_->CreateUpload({s.tenant.id, "def", "image/png", 7, "uploads/de/def", s.contact.id}, cb);
+  });
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->contact_id, s.contact.id);
+  EXPECT_EQ(store_->GetUpload(s.tenant.id, mine->id)->contact_id, s.contact.id);
 }
 
 TEST_F(StoreTest, AcknowledgedMessagesSurviveReopen) {

@@ -265,6 +265,17 @@ TEST(ShopBotReload, ABrokenPackageIsRefusedWithFileAndLineAndTheBotKeepsServing)
   // Reloading needs an admin key.
   auto anon = HttpRequest(server.port(), "POST", "/api/v1/bot/reload", "", {});
   EXPECT_EQ(anon.status, 401) << anon.Describe();
+  // The audit log holds the reload that was done, not the one refused.
+  auto log = HttpRequest(server.port(), "GET", "/api/v1/audit-log", "", Bearer(t.api_key));
+  ASSERT_EQ(log.status, 200) << log.Describe();
+  int reloads = 0;
+  for (const Json& e : ListOf(log.json(), "entries")) {
+    if (Str(e, "action") != "bot.reload") continue;
+    ++reloads;
+    EXPECT_EQ(Str(e["actor"], "kind"), "api_key") << e.dump();
+    EXPECT_EQ(Int(e["detail"], "reloads"), 1) << e.dump();
+  }
+  EXPECT_EQ(reloads, 1) << log.body;
 }
 
 // Knowledge without code: a supervisor's FAQ edit answers the next customer

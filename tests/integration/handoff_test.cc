@@ -293,7 +293,7 @@ TEST(SignIn, BadCredentialsSessionsAndRoles) {
   EXPECT_EQ(HttpRequest(port, "GET", "/api/v1/me", "", {{"Cookie", "kefu_session=ks_forged"}}).status,
             401);
   EXPECT_EQ(HttpRequest(port, "GET", "/api/v1/me").status, 401);
-  EXPECT_EQ(HttpRequest(port, "GET", "/api/v1/me", "", Bearer(t.api_key)).status, 401)
+  EXPECT_EQ(HttpRequest(port, "GET", "/api/v1/me", "", Bearer(t.api_key)).status, 403)
       << "an API key is not a signed-in user";
   WidgetClient anonymous(port, "/ws/agent", {});
   EXPECT_FALSE(anonymous.connected()) << "the agent WebSocket needs a session";

@@ -196,11 +196,38 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions(tenant_id, user_id);
 )sql";
 
+// The audit log of admin actions (who created which user or key, revoked a
+// key, reloaded the bot), read per tenant newest first.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  at INTEGER NOT NULL,
+  actor_kind TEXT NOT NULL,
+  actor_id INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  detail_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_tenant ON audit_log(tenant_id, id);
+)sql";
+
+// Who uploaded a file: a widget contact may read and attach only its own
+// uploads (0: staff, as every upload before this version).
+constexpr const char* kV5 = R"sql(
+ALTER TABLE uploads ADD COLUMN contact_id INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// One migration a line.
+// clang-format off
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kV1},
     {2, "bot packages", kV2},
     {3, "sessions", kV3},
+    {4, "audit log", kV4},
+    {5, "uploads by contact", kV5},
 };
+// clang-format on
 
 constexpr const char* kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

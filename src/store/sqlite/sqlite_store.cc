@@ -37,7 +37,8 @@ namespace {
 #define KEFU_EVENT_COLS "id, tenant_id, conversation_id, type, payload_json, created_at"
 #define KEFU_OUTBOX_COLS \
   "id, tenant_id, topic, payload_json, status, attempts, next_attempt_at, created_at"
-#define KEFU_UPLOAD_COLS "id, tenant_id, sha256, content_type, size, path, created_at"
+#define KEFU_UPLOAD_COLS "id, tenant_id, sha256, content_type, size, path, created_at, contact_id"
+#define KEFU_AUDIT_COLS "id, tenant_id, at, actor_kind, actor_id, action, target, detail_json"
 
 Tenant TenantRow(const Stmt& q) {
   return Tenant{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4)};
@@ -79,9 +80,13 @@ OutboxItem OutboxRow(const Stmt& q) {
                     q.Int(6), q.Int(7)};
 }
 Upload UploadRow(const Stmt& q) {
-  return Upload{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Int(6)};
+  return Upload{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Int(6), q.Int(7)};
 }
 PendingReply PendingRow(const Stmt& q) { return PendingReply{q.Int(0), q.Int(1), q.Int(2)}; }
+AuditEntry AuditRow(const Stmt& q) {
+  return AuditEntry{q.Int(0), q.Int(1),  q.Int(2),  q.Text(3),
+                    q.Int(4), q.Text(5), q.Text(6), q.Text(7)};
+}
 
 // The single row of `q`. Errors: NotFound("<what> not found"), SqlError.
 template <typename RowFn>
@@ -127,6 +132,32 @@ Result<Tenant> InsertTenant(Conn& c, int64_t now, const NewTenant& t) {
   return Tenant{c.LastInsertId(), t.name, t.public_key, t.default_language, now};
 }
 
+// An audit row of `tenant_id`; `default_target` when the entry names none.
+Result<AuditEntry> InsertAudit(Conn& c, int64_t now, int64_t tenant_id, const NewAuditEntry& e,
+                               const std::string& default_target = "") {
+  if (e.action.empty() || e.actor_kind.empty()) {
+    return Status::InvalidArgument("an audit entry needs an action and an actor");
+  }
+  Json detail = Json::parse(e.detail_json, nullptr, false);
+  if (!detail.is_object()) return Status::InvalidArgument("audit detail must be a JSON object");
+  const std::string& target = e.target.empty() ? default_target : e.target;
+  KEFU_PREPARE(q, c,
+               "INSERT INTO audit_log(tenant_id, at, actor_kind, actor_id, action, target, "
+               "detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Status s = q.Bind(tenant_id)
+                 .Bind(now)
+                 .Bind(e.actor_kind)
+                 .Bind(e.actor_id)
+                 .Bind(e.action)
+                 .Bind(target)
+                 .Bind(e.detail_json)
+                 .Exec();
+  if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
+  if (!s.ok()) return s;
+  return AuditEntry{c.LastInsertId(), tenant_id, now,    e.actor_kind,
+                    e.actor_id,       e.action,  target, e.detail_json};
+}
+
 Result<User> InsertUser(Conn& c, int64_t now, const NewUser& u) {
   if (u.email.empty()) return Status::InvalidArgument("user email is empty");
   KEFU_PREPARE(q, c,
@@ -142,7 +173,12 @@ Result<User> InsertUser(Conn& c, int64_t now, const NewUser& u) {
   if (s.code() == Code::kAlreadyExists) return Status::AlreadyExists("email already in use");
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
-  return User{c.LastInsertId(), u.tenant_id, u.email, u.name, u.role, u.password_hash, now};
+  User user{c.LastInsertId(), u.tenant_id, u.email, u.name, u.role, u.password_hash, now};
+  if (u.audit) {
+    auto a = InsertAudit(c, now, u.tenant_id, *u.audit, "user:" + std::to_string(user.id));
+    if (!a.ok()) return a.status();
+  }
+  return user;
 }
 
 Result<ApiKey> InsertApiKey(Conn& c, int64_t now, const NewApiKey& k) {
@@ -159,15 +195,23 @@ Result<ApiKey> InsertApiKey(Conn& c, int64_t now, const NewApiKey& k) {
                  .Exec();
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
-  return ApiKey{c.LastInsertId(), k.tenant_id, k.name, k.prefix, k.role, now, std::nullopt};
+  ApiKey key{c.LastInsertId(), k.tenant_id, k.name, k.prefix, k.role, now, std::nullopt};
+  if (k.audit) {
+    auto a = InsertAudit(c, now, k.tenant_id, *k.audit, "api_key:" + std::to_string(key.id));
+    if (!a.ok()) return a.status();
+  }
+  return key;
 }
 
+// `first_only`: refuse when any tenant exists (Bootstrap).
 Result<BootstrapResult> DoBootstrap(Conn& c, int64_t now, const NewTenant& t, NewUser admin,
-                                    NewApiKey key) {
-  KEFU_PREPARE(count, c, "SELECT EXISTS (SELECT 1 FROM tenants)");
-  Result<bool> row = count.Step();
-  if (!row.ok()) return row.status();
-  if (count.Int(0) != 0) return Status::AlreadyExists("already bootstrapped");
+                                    NewApiKey key, bool first_only) {
+  if (first_only) {
+    KEFU_PREPARE(count, c, "SELECT EXISTS (SELECT 1 FROM tenants)");
+    Result<bool> row = count.Step();
+    if (!row.ok()) return row.status();
+    if (count.Int(0) != 0) return Status::AlreadyExists("already bootstrapped");
+  }
   BootstrapResult out;
   Result<Tenant> tenant = InsertTenant(c, now, t);
   if (!tenant.ok()) return tenant.status();
@@ -183,12 +227,17 @@ Result<BootstrapResult> DoBootstrap(Conn& c, int64_t now, const NewTenant& t, Ne
   return out;
 }
 
-Status DoRevokeApiKey(Conn& c, int64_t now, int64_t tenant_id, int64_t id) {
+Status DoRevokeApiKey(Conn& c, int64_t now, int64_t tenant_id, int64_t id,
+                      const std::optional<NewAuditEntry>& audit) {
   KEFU_PREPARE(q, c,
                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) "
                "WHERE id = ? AND tenant_id = ?");
   if (Status s = q.Bind(now).Bind(id).Bind(tenant_id).Exec(); !s.ok()) return s;
   if (c.Changes() == 0) return Status::NotFound("api key not found");
+  if (audit) {
+    auto a = InsertAudit(c, now, tenant_id, *audit, "api_key:" + std::to_string(id));
+    if (!a.ok()) return a.status();
+  }
   return Status::Ok();
 }
 
@@ -250,18 +299,20 @@ Result<Conversation> InsertConversation(Conn& c, int64_t now, const NewConversat
 
 Result<Upload> InsertUpload(Conn& c, int64_t now, const NewUpload& u) {
   KEFU_PREPARE(q, c,
-               "INSERT INTO uploads(tenant_id, sha256, content_type, size, path, created_at) "
-               "VALUES (?, ?, ?, ?, ?, ?)");
+               "INSERT INTO uploads(tenant_id, sha256, content_type, size, path, created_at, "
+               "contact_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
   Status s = q.Bind(u.tenant_id)
                  .Bind(u.sha256)
                  .Bind(u.content_type)
                  .Bind(u.size)
                  .Bind(u.path)
                  .Bind(now)
+                 .Bind(u.contact_id)
                  .Exec();
   if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
   if (!s.ok()) return s;
-  return Upload{c.LastInsertId(), u.tenant_id, u.sha256, u.content_type, u.size, u.path, now};
+  return Upload{c.LastInsertId(), u.tenant_id, u.sha256, u.content_type,
+                u.size,           u.path,      now,      u.contact_id};
 }
 
 Status DeletePending(Conn& c, int64_t tenant_id, int64_t conversation_id, int64_t seq) {
@@ -926,7 +977,14 @@ void SqliteStore::Bootstrap(NewTenant t, NewUser admin, NewApiKey key,
                             Callback<BootstrapResult> done) {
   Submit<BootstrapResult>(std::move(done),
                           [this, t = std::move(t), admin = std::move(admin), key = std::move(key)](
-                              Conn& c) { return DoBootstrap(c, Now(), t, admin, key); });
+                              Conn& c) { return DoBootstrap(c, Now(), t, admin, key, true); });
+}
+
+void SqliteStore::AddTenant(NewTenant t, NewUser admin, NewApiKey key,
+                            Callback<BootstrapResult> done) {
+  Submit<BootstrapResult>(std::move(done),
+                          [this, t = std::move(t), admin = std::move(admin), key = std::move(key)](
+                              Conn& c) { return DoBootstrap(c, Now(), t, admin, key, false); });
 }
 
 void SqliteStore::CreateTenant(NewTenant t, Callback<Tenant> done) {
@@ -944,9 +1002,17 @@ void SqliteStore::CreateApiKey(NewApiKey k, Callback<ApiKey> done) {
                  [this, k = std::move(k)](Conn& c) { return InsertApiKey(c, Now(), k); });
 }
 
-void SqliteStore::RevokeApiKey(int64_t tenant_id, int64_t id, StatusCallback done) {
-  SubmitStatus(std::move(done),
-               [this, tenant_id, id](Conn& c) { return DoRevokeApiKey(c, Now(), tenant_id, id); });
+void SqliteStore::RevokeApiKey(int64_t tenant_id, int64_t id, std::optional<NewAuditEntry> audit,
+                               StatusCallback done) {
+  SubmitStatus(std::move(done), [this, tenant_id, id, audit = std::move(audit)](Conn& c) {
+    return DoRevokeApiKey(c, Now(), tenant_id, id, audit);
+  });
+}
+
+void SqliteStore::AppendAudit(NewAuditEntry e, Callback<AuditEntry> done) {
+  Submit<AuditEntry>(std::move(done), [this, e = std::move(e)](Conn& c) {
+    return InsertAudit(c, Now(), e.tenant_id, e);
+  });
 }
 
 void SqliteStore::CreateContact(NewContact n, Callback<Contact> done) {
@@ -1322,6 +1388,18 @@ Result<std::vector<OutboxItem>> SqliteStore::ListOutbox(int64_t tenant_id, int l
                  "ORDER BY id LIMIT ?");
     q.Bind(tenant_id).Bind(ClampLimit(limit));
     return Many(q, OutboxRow);
+  });
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::ListAuditLog(int64_t tenant_id, int64_t before_id,
+                                                          int limit) {
+  return Read<std::vector<AuditEntry>>([&](Conn& c) -> Result<std::vector<AuditEntry>> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_AUDIT_COLS
+                 " FROM audit_log WHERE tenant_id = ?1 AND (?2 = 0 OR id < ?2) "
+                 "ORDER BY id DESC LIMIT ?3");
+    q.Bind(tenant_id).Bind(before_id).Bind(ClampLimit(limit));
+    return Many(q, AuditRow);
   });
 }
 

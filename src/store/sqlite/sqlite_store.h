@@ -48,10 +48,14 @@ class SqliteStore final : public Store {
   void AppendMessage(NewMessage m, Callback<AppendResult> done) override;
   void Bootstrap(NewTenant t, NewUser admin, NewApiKey key,
                  Callback<BootstrapResult> done) override;
+  void AddTenant(NewTenant t, NewUser admin, NewApiKey key,
+                 Callback<BootstrapResult> done) override;
   void CreateTenant(NewTenant t, Callback<Tenant> done) override;
   void CreateUser(NewUser u, Callback<User> done) override;
   void CreateApiKey(NewApiKey k, Callback<ApiKey> done) override;
-  void RevokeApiKey(int64_t tenant_id, int64_t id, StatusCallback done) override;
+  void RevokeApiKey(int64_t tenant_id, int64_t id, std::optional<NewAuditEntry> audit,
+                    StatusCallback done) override;
+  void AppendAudit(NewAuditEntry e, Callback<AuditEntry> done) override;
   void CreateContact(NewContact c, Callback<Contact> done) override;
   void CreateConversation(NewConversation c, Callback<Conversation> done) override;
   void CreateUpload(NewUpload u, Callback<Upload> done) override;
@@ -96,6 +100,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Event>> ListEvents(int64_t tenant_id, int64_t after_id, int limit) override;
   // Every row of the tenant whatever its status, oldest first.
   Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) override;
+  Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,
+                                               int limit) override;
   Result<std::vector<PendingReply>> ListPendingReplies(int limit) override;
   Result<Upload> GetUpload(int64_t tenant_id, int64_t id) override;
 

@@ -100,7 +100,7 @@ TEST(SqliteMigrations, AppliedOnceAndReopenIsANoOp) {
   for (const char* t :
        {"tenants", "users", "api_keys", "contacts", "channels", "conversations", "messages",
         "uploads", "events", "outbox", "pending_replies", "settings", "schema_migrations",
-        "bot_packages", "bot_package_files"}) {
+        "bot_packages", "bot_package_files", "sessions", "audit_log"}) {
     EXPECT_TRUE(have.count(t)) << t;
   }
   auto indexes = Column(path, "SELECT name FROM sqlite_master WHERE type = 'index'");
@@ -116,7 +116,8 @@ TEST(SqliteMigrations, EveryTableCarriesTenantId) {
   const std::string path = dir.File("kefu.db");
   ASSERT_TRUE(OpenAt(path).ok());
   for (const char* t : {"users", "api_keys", "contacts", "channels", "conversations", "messages",
-                        "uploads", "events", "outbox", "pending_replies", "settings"}) {
+                        "uploads", "events", "outbox", "pending_replies", "settings",
+                        "bot_packages", "bot_package_files", "sessions", "audit_log"}) {
     auto cols =
         Column(path, (std::string("SELECT name FROM pragma_table_info('") + t + "')").c_str());
     EXPECT_NE(std::find(cols.begin(), cols.end(), "tenant_id"), cols.end()) << t;
