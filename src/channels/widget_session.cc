@@ -112,7 +112,7 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
       co_await Hello(frame);
       co_return;
     }
-    if (type != "message" && type != "typing") {
+    if (type != "message" && type != "typing" && type != "rate") {
       SendError({Code::kInvalidArgument, fmt::format("unknown frame type \"{}\"", type)}, "",
                 "unknown_type");
       co_return;
@@ -123,8 +123,53 @@ class WidgetSession : public std::enable_shared_from_this<WidgetSession> {
     }
     if (type == "message") {
       OnMessage(frame);
+    } else if (type == "rate") {
+      OnRate(frame);
     }
     // "typing" from the customer: accepted; agents will see it.
+  }
+
+  // The customer rates the resolved conversation (CSAT): {"rating": 1..5,
+  // "comment"?}. Stored with the conversation; rating again replaces it.
+  void OnRate(const Json& frame) {
+    constexpr size_t kMaxComment = 500;  // characters
+    auto r = frame.find("rating");
+    if (r == frame.end() || !r->is_number_integer() || r->get<int64_t>() < 1 ||
+        r->get<int64_t>() > 5) {
+      SendError(Status::InvalidArgument("\"rating\" must be a whole number from 1 to 5"), "");
+      return;
+    }
+    std::string comment;
+    if (auto c = frame.find("comment"); c != frame.end()) {
+      if (!c->is_string() || CodePoints(c->get<std::string>()) > kMaxComment) {
+        SendError(Status::InvalidArgument("\"comment\" must be a text of at most 500 characters"),
+                  "");
+        return;
+      }
+      comment = c->get<std::string>();
+    }
+    store::ConversationChange ch;
+    ch.tenant_id = tenant_id_;
+    ch.id = conversation_id_;
+    ch.csat_rating = static_cast<int>(r->get<int64_t>());
+    ch.csat_comment = comment;
+    ch.expect_status = "resolved";
+    ch.events.push_back({"conversation.rated", DumpJson(Json{{"rating", *ch.csat_rating}})});
+    const int rating = *ch.csat_rating;
+    ctx_.store->UpdateConversation(
+        std::move(ch), [self = shared_from_this(), rating](Result<store::Conversation> res) {
+          asio::post(self->ws_.get_executor(), [self, rating, res = std::move(res)] {
+            if (!res.ok()) {
+              self->SendError(res.status().code() == Code::kAlreadyExists
+                                  ? Status::InvalidArgument("only a resolved conversation is rated")
+                                  : res.status(),
+                              "");
+              return;
+            }
+            self->Send(Json{{"type", "rated"}, {"conversation", self->conversation_id_},
+                            {"rating", rating}});
+          });
+        });
   }
 
   asio::awaitable<void> Hello(const Json& frame) {

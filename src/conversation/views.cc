@@ -33,6 +33,10 @@ Json ConversationView(const store::Conversation& c) {
          {"resolved_at", c.resolved_at ? Json(*c.resolved_at) : Json(nullptr)}};
   if (!c.queue.empty()) j["queue"] = c.queue;
   if (!c.handoff_reason.empty()) j["handoff_reason"] = c.handoff_reason;
+  j["csat"] = c.csat_rating ? Json{{"rating", *c.csat_rating},
+                                   {"comment", c.csat_comment},
+                                   {"at", c.csat_at ? Json(*c.csat_at) : Json(nullptr)}}
+                            : Json(nullptr);
   return j;
 }
 

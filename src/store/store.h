@@ -88,6 +88,10 @@ struct Conversation {
   std::string handoff_reason;          // why the bot handed it over
   std::optional<int64_t> first_response_at;  // an agent's first message
   std::optional<int64_t> resolved_at;
+  // The customer's rating of the resolved conversation (CSAT, 1–5).
+  std::optional<int> csat_rating;
+  std::string csat_comment;
+  std::optional<int64_t> csat_at;
 };
 
 // A signed-in user's session (the console's cookie, or a bearer token).
@@ -311,6 +315,9 @@ struct ConversationChange {
   std::optional<std::optional<int64_t>> assignee_id;
   std::optional<std::string> queue;
   std::optional<std::string> handoff_reason;
+  // The customer's rating (1–5) and comment; csat_at is set to now.
+  std::optional<int> csat_rating;
+  std::optional<std::string> csat_comment;
   // Applied only while the conversation still has this status (and, when
   // set, this assignee): a router's decision taken on a stale view fails
   // AlreadyExists instead of overwriting a newer one.

@@ -218,6 +218,14 @@ constexpr const char* kV5 = R"sql(
 ALTER TABLE uploads ADD COLUMN contact_id INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Customer satisfaction: the 1–5 rating (and a comment) a customer gives a
+// resolved conversation.
+constexpr const char* kV6 = R"sql(
+ALTER TABLE conversations ADD COLUMN csat_rating INTEGER;
+ALTER TABLE conversations ADD COLUMN csat_comment TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN csat_at INTEGER;
+)sql";
+
 // One migration a line.
 // clang-format off
 constexpr Migration kMigrations[] = {
@@ -226,6 +234,7 @@ constexpr Migration kMigrations[] = {
     {3, "sessions", kV3},
     {4, "audit log", kV4},
     {5, "uploads by contact", kV5},
+    {6, "customer satisfaction", kV6},
 };
 // clang-format on
 

@@ -30,7 +30,7 @@ namespace {
 #define KEFU_CONV_COLS                                                                     \
   "id, tenant_id, contact_id, channel, status, language, last_seq, created_at, updated_at, " \
   "assignee_id, coalesce(queue, ''), coalesce(handoff_reason, ''), first_response_at, "      \
-  "resolved_at"
+  "resolved_at, csat_rating, csat_comment, csat_at"
 #define KEFU_MSG_COLS                                                         \
   "id, tenant_id, conversation_id, seq, sender, sender_id, client_id, text, " \
   "attachments_json, payload_json, created_at"
@@ -53,9 +53,13 @@ Contact ContactRow(const Stmt& q) {
   return Contact{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)};
 }
 Conversation ConvRow(const Stmt& q) {
-  return Conversation{q.Int(0),     q.Int(1),     q.Int(2),     q.Text(3),     q.Text(4),
-                      q.Text(5),    q.Int(6),     q.Int(7),     q.Int(8),      q.OptInt(9),
-                      q.Text(10),   q.Text(11),   q.OptInt(12), q.OptInt(13)};
+  Conversation c{q.Int(0),   q.Int(1),   q.Int(2),     q.Text(3),    q.Text(4),
+                 q.Text(5),  q.Int(6),   q.Int(7),     q.Int(8),     q.OptInt(9),
+                 q.Text(10), q.Text(11), q.OptInt(12), q.OptInt(13)};
+  if (auto r = q.OptInt(14)) c.csat_rating = static_cast<int>(*r);
+  c.csat_comment = q.Text(15);
+  c.csat_at = q.OptInt(16);
+  return c;
 }
 Message MessageRow(const Stmt& q) {
   Message m;
@@ -402,17 +406,31 @@ Result<Conversation> DoUpdateConversation(Conn& c, int64_t now, const Conversati
   if (ch.assignee_id) next.assignee_id = *ch.assignee_id;
   if (ch.queue) next.queue = *ch.queue;
   if (ch.handoff_reason) next.handoff_reason = *ch.handoff_reason;
+  if (ch.csat_rating) {
+    if (*ch.csat_rating < 1 || *ch.csat_rating > 5) {
+      return Status::InvalidArgument("a rating is 1 to 5");
+    }
+    next.csat_rating = *ch.csat_rating;
+    next.csat_comment = ch.csat_comment.value_or("");
+    next.csat_at = now;
+  }
   if (ch.status && *ch.status == "resolved" && cur->status != "resolved") next.resolved_at = now;
   if (ch.status && *ch.status != "resolved") next.resolved_at.reset();
   next.updated_at = now;
   KEFU_PREPARE(u, c,
                "UPDATE conversations SET status = ?, assignee_id = ?, queue = ?, "
-               "handoff_reason = ?, resolved_at = ?, updated_at = ? WHERE id = ?");
+               "handoff_reason = ?, resolved_at = ?, csat_rating = ?, csat_comment = ?, "
+               "csat_at = ?, updated_at = ? WHERE id = ?");
+  std::optional<int64_t> rating;
+  if (next.csat_rating) rating = *next.csat_rating;
   Status s = u.Bind(next.status)
                  .Bind(next.assignee_id)
                  .Bind(next.queue)
                  .Bind(next.handoff_reason)
                  .Bind(next.resolved_at)
+                 .Bind(rating)
+                 .Bind(next.csat_comment)
+                 .Bind(next.csat_at)
                  .Bind(now)
                  .Bind(next.id)
                  .Exec();
