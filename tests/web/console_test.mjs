@@ -145,6 +145,13 @@ try {
   await agent.getByRole('button', { name: '标记已解决' }).click();
   await until('the chat to leave the list', async () => (await agent.locator('.chat-item').count()) === 0);
   await customer.locator('#state').filter({ hasText: 'closed' }).waitFor();
+  // Asked for a rating: four stars, stored with the conversation.
+  await customer.locator('#rate button[data-rating="4"]').click();
+  await customer.locator('#rate-done').waitFor();
+  const convId = Number(await customer.evaluate(() => localStorage.getItem('kefu.conversation')));
+  const rated = await (await fetch(`${base}/api/v1/conversations/${convId}`, {
+    headers: { Authorization: 'Bearer ' + key }, signal: AbortSignal.timeout(TIMEOUT) })).json();
+  if (rated?.csat?.rating !== 4) fail('the rating was not stored: ' + JSON.stringify(rated));
   await shots('resolved');
 
   // A supervisor edits the shipping-fee answer in the console; the bot
