@@ -1043,6 +1043,18 @@ asio::awaitable<Response> HttpApi::ApplyFaqEdits(Call& c, Json answers) {
   };
   auto r = co_await AwaitResult<Json>(std::move(edit));
   if (!r.ok()) co_return Error(r.status(), c.req);
+  // The edit is done and durable; its audit row follows (as a reload's).
+  Json ids = Json::array();
+  for (const Json& e : *r) ids.push_back(e.value("id", ""));
+  auto audit = [&](auto cb) {
+    ctx_.store->AppendAudit(AuditBy(c.tenant_id, c.key, c.user, "faq.edit", Json{{"faq", ids}}),
+                            cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  if (!row.ok()) {
+    spdlog::error("tenant={}: an FAQ edit's audit row was not written: {}", c.tenant_id,
+                  row.status().ToString());
+  }
   Json out{{"edited", r->size()}, {"faq", std::move(*r)}};
   co_return JsonResponse(http::status::ok, out, c.req);
 }

@@ -381,6 +381,42 @@ TEST(ShopBotKnowledge, AnEditedAnswerIsUsedAtOnceAndSurvivesAKill) {
                 .status,
             400);
 
+  // The edit is the tenant's own: another tenant's customers get the package's answer.
+  const std::string out = server.data_dir() + "/create-tenant.out";
+  ASSERT_EQ(RunCommand({KEFU_BINARY, "create-tenant", "--data-dir", server.data_dir(), "--name",
+                        "Other Shop", "--admin-email", "root@other.example", "--admin-password",
+                        "other-password-1"},
+                       out),
+            0)
+      << "see " << out;
+  std::ifstream made_in(out);
+  std::string made_line;
+  std::getline(made_in, made_line);
+  const Json made = Json::parse(made_line, nullptr, false);
+  const std::string other_key = Str(made["api_key"], "secret");
+  ASSERT_FALSE(other_key.empty()) << made_line;
+  auto theirs = HttpRequest(server.port(), "GET", "/api/v1/faq", "", Bearer(other_key));
+  ASSERT_EQ(theirs.status, 200) << theirs.Describe();
+  for (const Json& e : ListOf(theirs.json(), "faq")) {
+    if (Str(e, "id") == id) {
+      EXPECT_FALSE(Bool(e, "edited", true)) << e.dump();
+      EXPECT_EQ(Str(e["answer"], "en"), english);
+    }
+  }
+  Customer other = Connect(server.port(), Str(made["tenant"], "public_key"), "zh-CN");
+  ASSERT_TRUE(other.ws);
+  ASSERT_TRUE(other.ws->WaitFor(IsBotMessage(), kReplyTimeout));
+  auto other_answer = Ask(other, "o-1", "运费怎么算？");
+  ASSERT_TRUE(other_answer);
+  EXPECT_EQ(Str(*other_answer, "text").find(edited), std::string::npos) << other_answer->dump();
+  EXPECT_EQ(Str(*other_answer, "text"), Str(*before, "text")) << other_answer->dump();
+  // Each edit is in the editing tenant's audit log.
+  auto audit = HttpRequest(server.port(), "GET", "/api/v1/audit-log", "", Bearer(t.api_key));
+  ASSERT_EQ(audit.status, 200) << audit.Describe();
+  int faq_rows = 0;
+  for (const Json& row : ListOf(audit.json(), "entries")) faq_rows += Str(row, "action") == "faq.edit";
+  EXPECT_EQ(faq_rows, 2) << audit.body;
+
   // The edits were acknowledged: kill -9 keeps them.
   server.Kill9();
   ASSERT_TRUE(server.Start(kStartTimeout)) << server.LogTail();
