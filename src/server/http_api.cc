@@ -256,6 +256,10 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::get, "/api/v1/bot", a::kStaff, &HttpApi::GetBot},
       {V::post, "/api/v1/bot/reload", a::kAdmins, &HttpApi::ReloadBot},
       {V::get, "/api/v1/audit-log", a::kAdmins, &HttpApi::ListAuditLog},
+      {V::get, "/api/v1/canned-responses", a::kStaff, &HttpApi::ListCanned},
+      {V::post, "/api/v1/canned-responses", a::kSupervisors, &HttpApi::CreateCanned},
+      {V::put, "/api/v1/canned-responses/{}", a::kSupervisors, &HttpApi::UpdateCanned},
+      {V::delete_, "/api/v1/canned-responses/{}", a::kSupervisors, &HttpApi::DeleteCanned},
       {V::get, "/api/v1/faq", a::kStaff, &HttpApi::ListFaq},
       {V::put, "/api/v1/faq/{}", a::kSupervisors, &HttpApi::EditFaq},
       {V::post, "/api/v1/faq/import", a::kSupervisors, &HttpApi::ImportFaq},
@@ -1080,6 +1084,119 @@ asio::awaitable<Response> HttpApi::SearchKnowledge(Call& c) {
   auto hits = ctx_.responder->SearchKnowledge(c.tenant_id, q->second, language, k);
   if (!hits.ok()) co_return Error(hits.status(), c.req);
   co_return JsonResponse(http::status::ok, Json{{"hits", std::move(*hits)}}, c.req);
+}
+
+// ---- canned responses ---------------------------------------------------------
+
+namespace {
+
+Json CannedView(const store::CannedResponse& r) {
+  return Json{{"id", r.id},       {"shortcut", r.shortcut},     {"title", r.title},
+              {"text", r.text},   {"language", r.language},     {"created_at", r.created_at},
+              {"updated_at", r.updated_at}};
+}
+
+size_t Utf8Chars(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+  return n;
+}
+
+// {shortcut, text, title?, language?} → a canned response, or what is wrong.
+Result<store::CannedResponse> ParseCanned(const Json& body) {
+  store::CannedResponse r;
+  auto shortcut = body.find("shortcut");
+  if (shortcut == body.end() || !shortcut->is_string()) {
+    return Status::InvalidArgument("\"shortcut\" must be a string");
+  }
+  r.shortcut = shortcut->get<std::string>();
+  if (!r.shortcut.empty() && r.shortcut.front() == '/') r.shortcut.erase(0, 1);
+  const bool spaced = r.shortcut.find_first_of(" \t\r\n/") != std::string::npos;
+  if (r.shortcut.empty() || Utf8Chars(r.shortcut) > 32 || spaced) {
+    return Status::InvalidArgument(
+        "\"shortcut\" must be 1 to 32 characters without spaces or '/' (typed as /shortcut)");
+  }
+  auto text = body.find("text");
+  if (text == body.end() || !text->is_string() ||
+      text->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos ||
+      Utf8Chars(text->get<std::string>()) > 4000) {
+    return Status::InvalidArgument("\"text\" must be a text of 1 to 4000 characters");
+  }
+  r.text = text->get<std::string>();
+  r.title = OptionalString(body, "title");
+  if (Utf8Chars(r.title) > 100) {
+    return Status::InvalidArgument("\"title\" must have at most 100 characters");
+  }
+  r.language = OptionalString(body, "language");
+  if (r.language.size() > 8) return Status::InvalidArgument("\"language\" is a language tag");
+  return r;
+}
+
+}  // namespace
+
+asio::awaitable<Response> HttpApi::ListCanned(Call& c) {
+  auto list = ctx_.store->ListCannedResponses(c.tenant_id);
+  if (!list.ok()) co_return Error(list.status(), c.req);
+  Json out = Json::array();
+  for (const auto& r : *list) out.push_back(CannedView(r));
+  co_return JsonResponse(http::status::ok, Json{{"canned_responses", out}}, c.req);
+}
+
+asio::awaitable<Response> HttpApi::CreateCanned(Call& c) {
+  Response res = co_await PutCanned(c, 0);
+  co_return res;
+}
+
+asio::awaitable<Response> HttpApi::UpdateCanned(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id || *id <= 0) co_return Error(Status::NotFound("no such canned response"), c.req);
+  Response res = co_await PutCanned(c, *id);
+  co_return res;
+}
+
+asio::awaitable<Response> HttpApi::PutCanned(Call& c, int64_t id) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto parsed = ParseCanned(*body);
+  if (!parsed.ok()) co_return Error(parsed.status(), c.req);
+  store::CannedResponse r = std::move(*parsed);
+  r.id = id;
+  r.tenant_id = c.tenant_id;
+  auto put = [&](auto cb) { ctx_.store->PutCannedResponse(r, cb); };
+  auto saved = co_await AwaitResult<store::CannedResponse>(std::move(put));
+  if (!saved.ok()) co_return Error(saved.status(), c.req);
+  const Json view = CannedView(*saved);
+  auto audit = [&](auto cb) {
+    ctx_.store->AppendAudit(AuditBy(c.tenant_id, c.key, c.user,
+                                    id == 0 ? "canned.create" : "canned.update",
+                                    Json{{"id", saved->id}, {"shortcut", saved->shortcut}}),
+                            cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  if (!row.ok()) spdlog::error("tenant={}: a canned response's audit row: {}", c.tenant_id,
+                               row.status().ToString());
+  const auto status = id == 0 ? http::status::created : http::status::ok;
+  co_return JsonResponse(status, Json{{"canned_response", view}}, c.req);
+}
+
+asio::awaitable<Response> HttpApi::DeleteCanned(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id || *id <= 0) co_return Error(Status::NotFound("no such canned response"), c.req);
+  const int64_t tenant = c.tenant_id, which = *id;
+  auto remove = [&](auto cb) { ctx_.store->DeleteCannedResponse(tenant, which, cb); };
+  Status s = co_await AwaitStatus(std::move(remove));
+  if (!s.ok()) co_return Error(s, c.req);
+  auto audit = [&](auto cb) {
+    ctx_.store->AppendAudit(
+        AuditBy(c.tenant_id, c.key, c.user, "canned.delete", Json{{"id", which}}), cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  if (!row.ok()) spdlog::error("tenant={}: a canned response's audit row: {}", c.tenant_id,
+                               row.status().ToString());
+  Response res{http::status::no_content, c.req.version()};
+  res.keep_alive(c.req.keep_alive());
+  res.prepare_payload();
+  co_return res;
 }
 
 }  // namespace kefu::server

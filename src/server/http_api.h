@@ -88,6 +88,12 @@ class HttpApi {
   boost::asio::awaitable<Response> ReloadBot(Call& c);
   boost::asio::awaitable<Response> ListRoutes(Call& c);
   boost::asio::awaitable<Response> ListAuditLog(Call& c);
+  boost::asio::awaitable<Response> ListCanned(Call& c);
+  boost::asio::awaitable<Response> CreateCanned(Call& c);
+  boost::asio::awaitable<Response> UpdateCanned(Call& c);
+  boost::asio::awaitable<Response> DeleteCanned(Call& c);
+  // Creates (id 0) or replaces a canned response from the request body.
+  boost::asio::awaitable<Response> PutCanned(Call& c, int64_t id);
   boost::asio::awaitable<Response> ListFaq(Call& c);
   boost::asio::awaitable<Response> EditFaq(Call& c);
   boost::asio::awaitable<Response> ImportFaq(Call& c);

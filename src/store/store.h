@@ -246,6 +246,18 @@ struct AppendResult {
 // (CreateUser, CreateApiKey, RevokeApiKey) take one and write it in their
 // own transaction, with their own tenant_id, so the log holds a change if
 // and only if it was made.
+// A canned response: a tenant's ready answer, found by its shortcut.
+struct CannedResponse {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  std::string shortcut;  // unique in the tenant, e.g. "refund"
+  std::string title;
+  std::string text;
+  std::string language;  // "zh", "en" or "" (any)
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
 struct NewAuditEntry {
   int64_t tenant_id = 0;  // used by AppendAudit; a write carrying the entry uses its own
   std::string actor_kind;
@@ -413,6 +425,12 @@ class Store {
   // recorded after it succeeded. Errors: InvalidArgument (no action or actor,
   // detail not a JSON object), NotFound (tenant).
   virtual void AppendAudit(NewAuditEntry e, Callback<AuditEntry> done) = 0;
+  // Creates (id 0) or replaces (the tenant's id) a canned response.
+  // Errors: AlreadyExists (the shortcut is taken in the tenant), NotFound
+  // (no such id in the tenant), InvalidArgument (an empty shortcut or text).
+  virtual void PutCannedResponse(CannedResponse r, Callback<CannedResponse> done) = 0;
+  // Errors: NotFound (no such id in the tenant).
+  virtual void DeleteCannedResponse(int64_t tenant_id, int64_t id, StatusCallback done) = 0;
   virtual void CreateContact(NewContact c, Callback<Contact> done) = 0;
   // Errors: NotFound (contact).
   virtual void CreateConversation(NewConversation c, Callback<Conversation> done) = 0;
@@ -479,6 +497,8 @@ class Store {
   virtual Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) = 0;
   // The tenant's audit rows with id < before_id (0: from the newest),
   // newest first, at most `limit`.
+  // The tenant's canned responses by shortcut.
+  virtual Result<std::vector<CannedResponse>> ListCannedResponses(int64_t tenant_id) = 0;
   virtual Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,
                                                        int limit) = 0;
   // All tenants: what recovery must answer, oldest first.

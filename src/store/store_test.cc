@@ -802,6 +802,44 @@ TEST_F(StoreTest, CloseFromACallbackDoesNotDeadlock) {
   EXPECT_EQ(ok.load(), 2);
 }
 
+TEST_F(StoreTest, CannedResponsesAreTheTenantsWithUniqueShortcuts) {
+  Seeded a = Seed(*store_, "a");
+  Seeded b = Seed(*store_, "b");
+  auto put = [&](CannedResponse r) {
+    return Wait<CannedResponse>([&](auto cb) { store_->PutCannedResponse(r, cb); });
+  };
+  auto refund = put({0, a.tenant.id, "refund", "退款", "退款会在 1-3 个工作日内原路退回。", "zh"});
+  ASSERT_TRUE(refund.ok()) << refund.status().ToString();
+  EXPECT_GT(refund->id, 0);
+  EXPECT_EQ(refund->created_at, clock_.NowMillis());
+  EXPECT_EQ(put({0, a.tenant.id, "refund", "", "again", ""}).status().code(),
+            Code::kAlreadyExists);
+  EXPECT_EQ(put({0, a.tenant.id, "", "", "no shortcut", ""}).status().code(),
+            Code::kInvalidArgument);
+  // The same shortcut in another tenant is another response.
+  ASSERT_TRUE(put({0, b.tenant.id, "refund", "", "b's refund", ""}).ok());
+  // Replacing: only within the tenant.
+  clock_.Advance(5);
+  auto changed = put({refund->id, a.tenant.id, "refund", "退款", "新的文字", "zh"});
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(changed->text, "新的文字");
+  EXPECT_EQ(changed->updated_at, clock_.NowMillis());
+  EXPECT_EQ(changed->created_at, refund->created_at);
+  EXPECT_EQ(put({refund->id, b.tenant.id, "x", "", "hijack", ""}).status().code(),
+            Code::kNotFound);
+  auto list_a = store_->ListCannedResponses(a.tenant.id);
+  ASSERT_TRUE(list_a.ok());
+  ASSERT_EQ(list_a->size(), 1u);
+  EXPECT_EQ((*list_a)[0].text, "新的文字");
+  EXPECT_EQ(WaitStatus([&](auto cb) { store_->DeleteCannedResponse(b.tenant.id, refund->id, cb); })
+                .code(),
+            Code::kNotFound);
+  ASSERT_TRUE(
+      WaitStatus([&](auto cb) { store_->DeleteCannedResponse(a.tenant.id, refund->id, cb); }).ok());
+  EXPECT_TRUE(store_->ListCannedResponses(a.tenant.id)->empty());
+  EXPECT_EQ(store_->ListCannedResponses(b.tenant.id)->size(), 1u);
+}
+
 TEST_F(StoreTest, FlushWaitsForEarlierWrites) {
   Seeded s = Seed(*store_, "acme");
   std::atomic<int> done{0};

@@ -63,6 +63,7 @@ struct World {
   std::map<std::string, std::string> email;  // role → user email
   int64_t conversation_id = 0;
   int64_t upload_id = 0;
+  int64_t canned_id = 0;
   std::string message_text;
   // Words only this tenant's rows contain: no answer to the other tenant may hold one.
   std::vector<std::string> markers;
@@ -120,6 +121,14 @@ void Populate(uint16_t port, World& w) {
                   With(w.creds["widget_contact"], "Content-Type", "application/octet-stream"));
   ASSERT_EQ(up.status, 201) << up.Describe();
   w.upload_id = Int(up.json(), "id");
+
+  // A canned response, under a shortcut both tenants use.
+  auto canned = HttpRequest(port, "POST", "/api/v1/canned-responses",
+                            Json{{"shortcut", "hello"}, {"text", w.tag + "-canned-text"}}.dump(),
+                            admin);
+  ASSERT_EQ(canned.status, 201) << canned.Describe();
+  w.canned_id = Int(canned.json()["canned_response"], "id");
+  w.markers.push_back(w.tag + "-canned-text");
 
   // A contact of the API channel, known by the integrator's id.
   ASSERT_EQ(PostApiMessage(port, w.admin_key, w.tag + "-crm-17", w.tag + "-api-1",
@@ -314,6 +323,34 @@ std::vector<RouteCase> Cases() {
        false, 404},
       {"GET", "/api/v1/audit-log", kAdmins, [](Env&) { return Get("/api/v1/audit-log"); }, false, 0,
        Contains([](const World& w) { return w.email.at("agent"); })},
+      {"GET", "/api/v1/canned-responses", kStaff, [](Env&) { return Get("/api/v1/canned-responses"); }},
+      {"POST", "/api/v1/canned-responses", kSupervisors,
+       [](Env& e) {
+         // A shortcut of its own per call: each allowed caller creates one.
+         return Req{"POST", "/api/v1/canned-responses",
+                    Json{{"shortcut", "s" + std::to_string(e.serial)}, {"text", "您好"}}.dump(),
+                    {}, std::nullopt};
+       },
+       false, 201},
+      {"PUT", "/api/v1/canned-responses/{}", kSupervisors,
+       [](Env& e) {
+         return Req{"PUT", "/api/v1/canned-responses/" + std::to_string(e.ids.canned_id),
+                    Json{{"shortcut", "hello"}, {"text", e.ids.tag + "-canned-text"}}.dump(), {},
+                    std::nullopt};
+       },
+       true},
+      // Each call deletes a response made for it in the tenant its id names.
+      {"DELETE", "/api/v1/canned-responses/{}", kSupervisors,
+       [](Env& e) {
+         auto made = HttpRequest(
+             e.port, "POST", "/api/v1/canned-responses",
+             Json{{"shortcut", "del" + std::to_string(e.serial)}, {"text", "x"}}.dump(),
+             JsonHeaders(Bearer(e.ids.admin_key)));
+         const int64_t id = Int(made.json()["canned_response"], "id");
+         return Req{"DELETE", "/api/v1/canned-responses/" + std::to_string(id), "", {},
+                    std::nullopt};
+       },
+       true, 204},
       // The knowledge base is the bot's: without one, allowed callers get 404
       // (ShopBotKnowledge covers them with a bot).
       {"GET", "/api/v1/faq", kStaff, [](Env&) { return Get("/api/v1/faq"); }, false, 404},

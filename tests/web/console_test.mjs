@@ -58,6 +58,13 @@ try {
     signal: AbortSignal.timeout(TIMEOUT),
   });
   if (sup.status !== 201) fail('creating the supervisor: ' + sup.status + ' ' + (await sup.text()));
+  const cannedText = '感谢您的耐心等待，还有什么可以帮您的吗？';
+  const can = await fetch(base + '/api/v1/canned-responses', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ shortcut: 'thanks', title: '致谢', text: cannedText }),
+    signal: AbortSignal.timeout(TIMEOUT),
+  });
+  if (can.status !== 201) fail('creating a canned response: ' + can.status + ' ' + (await can.text()));
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', timeout: 30000,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -141,6 +148,14 @@ try {
   await log.locator('.msg.agent').filter({ hasText: drafted.slice(0, 20) }).waitFor();
   if (await agent.inputValue('#reply') !== '') fail('the reply box was not emptied after sending');
 
+  // A canned response: "/tha" offers /thanks, Enter puts it in the box, Enter sends.
+  await agent.fill('#reply', '/tha');
+  await agent.locator('.canned-item[data-shortcut=thanks]').waitFor();
+  await agent.press('#reply', 'Enter');
+  if ((await agent.inputValue('#reply')) !== cannedText) fail('the canned response was not put in the box');
+  await agent.press('#reply', 'Enter');
+  await log.locator('.msg.agent').filter({ hasText: cannedText }).waitFor();
+
   // The agent resolves: the chat leaves the list, the customer's page says closed.
   await agent.getByRole('button', { name: '标记已解决' }).click();
   await until('the chat to leave the list', async () => (await agent.locator('.chat-item').count()) === 0);
@@ -169,6 +184,7 @@ try {
   const entry = supervisor.locator('.faq[data-faq=shipping_fee_mainland]');
   await entry.waitFor();
   if (await supervisor.locator('.faq').count() !== 1) fail('the filter left more than one entry');
+  await supervisor.locator('.canned-list [data-canned=thanks]').waitFor();
   await entry.locator('.faq-edit').click();
   const newAnswer = '本周活动：全场运费统一 6 元，满 79 元包邮。';
   await entry.locator('textarea[data-lang=zh]').fill(newAnswer);

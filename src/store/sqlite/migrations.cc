@@ -226,6 +226,22 @@ ALTER TABLE conversations ADD COLUMN csat_comment TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN csat_at INTEGER;
 )sql";
 
+// Canned responses: a tenant's ready answers, each with a shortcut agents
+// type ("/refund") to put it in the reply box.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE canned_responses (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  shortcut TEXT NOT NULL,
+  title TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL,
+  language TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, shortcut)
+);
+)sql";
+
 // One migration a line.
 // clang-format off
 constexpr Migration kMigrations[] = {
@@ -235,6 +251,7 @@ constexpr Migration kMigrations[] = {
     {4, "audit log", kV4},
     {5, "uploads by contact", kV5},
     {6, "customer satisfaction", kV6},
+    {7, "canned responses", kV7},
 };
 // clang-format on
 

@@ -1033,6 +1033,71 @@ void SqliteStore::AppendAudit(NewAuditEntry e, Callback<AuditEntry> done) {
   });
 }
 
+#define KEFU_CANNED_COLS \
+  "id, tenant_id, shortcut, title, text, language, created_at, updated_at"
+
+namespace {
+CannedResponse CannedRow(const Stmt& q) {
+  return CannedResponse{q.Int(0),  q.Int(1),  q.Text(2), q.Text(3),
+                        q.Text(4), q.Text(5), q.Int(6),  q.Int(7)};
+}
+
+Result<CannedResponse> DoPutCanned(Conn& c, int64_t now, const CannedResponse& r) {
+  if (r.shortcut.empty() || r.text.empty()) {
+    return Status::InvalidArgument("a canned response needs a shortcut and a text");
+  }
+  Status s;
+  if (r.id == 0) {
+    KEFU_PREPARE(q, c,
+                 "INSERT INTO canned_responses(tenant_id, shortcut, title, text, language, "
+                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s = q.Bind(r.tenant_id).Bind(r.shortcut).Bind(r.title).Bind(r.text).Bind(r.language)
+            .Bind(now).Bind(now).Exec();
+  } else {
+    KEFU_PREPARE(q, c,
+                 "UPDATE canned_responses SET shortcut = ?, title = ?, text = ?, language = ?, "
+                 "updated_at = ? WHERE id = ? AND tenant_id = ?");
+    s = q.Bind(r.shortcut).Bind(r.title).Bind(r.text).Bind(r.language).Bind(now).Bind(r.id)
+            .Bind(r.tenant_id).Exec();
+    if (s.ok() && c.Changes() == 0) return Status::NotFound("no such canned response");
+  }
+  if (s.code() == Code::kAlreadyExists) {
+    return Status::AlreadyExists("the shortcut \"" + r.shortcut + "\" is taken");
+  }
+  if (s.code() == Code::kNotFound) return Status::NotFound("tenant not found");
+  if (!s.ok()) return s;
+  const int64_t id = r.id == 0 ? c.LastInsertId() : r.id;
+  KEFU_PREPARE(g, c, "SELECT " KEFU_CANNED_COLS " FROM canned_responses WHERE id = ?");
+  g.Bind(id);
+  return One(g, CannedRow, "canned response");
+}
+}  // namespace
+
+void SqliteStore::PutCannedResponse(CannedResponse r, Callback<CannedResponse> done) {
+  Submit<CannedResponse>(std::move(done),
+                         [this, r = std::move(r)](Conn& c) { return DoPutCanned(c, Now(), r); });
+}
+
+void SqliteStore::DeleteCannedResponse(int64_t tenant_id, int64_t id, StatusCallback done) {
+  SubmitStatus(std::move(done), [tenant_id, id](Conn& c) {
+    KEFU_PREPARE(q, c, "DELETE FROM canned_responses WHERE id = ? AND tenant_id = ?");
+    if (Status s = q.Bind(id).Bind(tenant_id).Exec(); !s.ok()) return s;
+    if (c.Changes() == 0) return Status::NotFound("no such canned response");
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<CannedResponse>> SqliteStore::ListCannedResponses(int64_t tenant_id) {
+  return Read<std::vector<CannedResponse>>(
+      [&](Conn& c) -> Result<std::vector<CannedResponse>> {
+        KEFU_PREPARE(q, c,
+                     "SELECT " KEFU_CANNED_COLS
+                     " FROM canned_responses WHERE tenant_id = ? ORDER BY shortcut LIMIT 1000");
+        q.Bind(tenant_id);
+        return Many(q, CannedRow);
+      });
+}
+
 void SqliteStore::CreateContact(NewContact n, Callback<Contact> done) {
   Submit<Contact>(std::move(done),
                   [this, n = std::move(n)](Conn& c) { return InsertContact(c, Now(), n); });

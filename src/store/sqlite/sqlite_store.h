@@ -56,6 +56,9 @@ class SqliteStore final : public Store {
   void RevokeApiKey(int64_t tenant_id, int64_t id, std::optional<NewAuditEntry> audit,
                     StatusCallback done) override;
   void AppendAudit(NewAuditEntry e, Callback<AuditEntry> done) override;
+  void PutCannedResponse(CannedResponse r, Callback<CannedResponse> done) override;
+  void DeleteCannedResponse(int64_t tenant_id, int64_t id, StatusCallback done) override;
+  Result<std::vector<CannedResponse>> ListCannedResponses(int64_t tenant_id) override;
   void CreateContact(NewContact c, Callback<Contact> done) override;
   void CreateConversation(NewConversation c, Callback<Conversation> done) override;
   void CreateUpload(NewUpload u, Callback<Upload> done) override;

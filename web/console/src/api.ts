@@ -5,6 +5,11 @@ export interface FaqEntry {
   answer: Record<string, string>; edited: boolean; updated_at?: number; updated_by?: string;
 }
 
+export interface Canned {
+  id: number; shortcut: string; title: string; text: string; language: string;
+  created_at: number; updated_at: number;
+}
+
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
 }
@@ -34,6 +39,10 @@ export const api = {
   messages: (conversation: number, afterSeq: number, limit: number) =>
     call<{ messages: import('./agent').Message[] }>('GET',
       `/api/v1/conversations/${conversation}/messages?after_seq=${afterSeq}&limit=${limit}`),
+  canned: () => call<{ canned_responses: Canned[] }>('GET', '/api/v1/canned-responses'),
+  addCanned: (c: { shortcut: string; title: string; text: string }) =>
+    call<{ canned_response: Canned }>('POST', '/api/v1/canned-responses', c),
+  deleteCanned: (id: number) => call<void>('DELETE', '/api/v1/canned-responses/' + id),
   faq: () => call<{ faq: FaqEntry[] }>('GET', '/api/v1/faq'),
   editFaq: (id: string, answer: Record<string, string>) =>
     call<{ edited: number; faq: FaqEntry[] }>('PUT', '/api/v1/faq/' + encodeURIComponent(id), { answer }),

@@ -25,6 +25,8 @@ const messages = {
     knowledge: '知识库', chatsTab: '会话', faqCount: '{n} 条问答', faqFilter: '搜索问题、答案或编号', faqImport: '导入 CSV',
     faqSaved: '已保存 {id}：机器人现在就用新答案。', faqImported: '已导入 {n} 条答案。', faqEdited: '已修改 {when}',
     edit: '编辑', save: '保存', cancel: '取消', answer: '答案',
+    canned: '快捷回复', cannedHint: '在回复框输入 / 和快捷词', cannedShortcut: '快捷词，如 refund', cannedTitle: '标题（可选）',
+    cannedText: '回复内容', add: '添加', remove: '删除', cannedSaved: '已添加 /{s}',
   },
   en: {
     title: 'Agent console', email: 'Email', password: 'Password', signIn: 'Sign in', signingIn: 'Signing in…',
@@ -48,6 +50,8 @@ const messages = {
     knowledge: 'Knowledge base', chatsTab: 'Chats', faqCount: '{n} FAQ entries', faqFilter: 'Search questions, answers or ids', faqImport: 'Import CSV',
     faqSaved: 'Saved {id}: the bot answers with it now.', faqImported: 'Imported {n} answers.', faqEdited: 'edited {when}',
     edit: 'Edit', save: 'Save', cancel: 'Cancel', answer: 'Answer',
+    canned: 'Canned responses', cannedHint: 'type / and a shortcut in the reply box', cannedShortcut: 'shortcut, e.g. refund', cannedTitle: 'title (optional)',
+    cannedText: 'reply text', add: 'Add', remove: 'Remove', cannedSaved: 'Added /{s}',
   },
 } as const;
 
