@@ -4,11 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <regex>
-#include <sstream>
 #include <unordered_map>
 
 #include "nlu/entities_internal.h"
@@ -251,94 +249,13 @@ namespace {
 using entities::FoldedText;
 using entities::Span;
 
-// ---- time zones ------------------------------------------------------------
-
-// The transitions of one zone from its TZif file (version 2+ 64-bit data
-// when present, else the version 1 data).
-class TzifZone final : public entities::Zone {
- public:
-  static Result<std::shared_ptr<TzifZone>> Load(std::string_view name, std::string_view dir) {
-    bool ok_name = !name.empty() && name.size() < 128 && name.front() != '/';
-    for (char c : name)
-      ok_name = ok_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' ||
-                            c == '-' || c == '+');
-    if (!ok_name || name.find("..") != std::string_view::npos)
-      return Status::NotFound("unknown time zone \"" + std::string(name) + "\"");
-    std::ifstream in(std::string(dir) + "/" + std::string(name), std::ios::binary);
-    if (!in) return Status::NotFound("unknown time zone \"" + std::string(name) + "\"");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string data = ss.str();
-    auto zone = std::make_shared<TzifZone>();
-    if (!zone->Parse(data))
-      return Status::NotFound("malformed time zone \"" + std::string(name) + "\"");
-    return zone;
-  }
-
-  int OffsetAt(int64_t t) const override {
-    if (times_.empty() || t < times_.front()) return first_offset_;
-    size_t k = std::upper_bound(times_.begin(), times_.end(), t) - times_.begin() - 1;
-    return offsets_[k];
-  }
-
- private:
-  static uint32_t Be32(const unsigned char* p) {
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-  }
-
-  bool Parse(const std::string& data) {
-    auto p = reinterpret_cast<const unsigned char*>(data.data());
-    size_t n = data.size();
-    auto header = [&](size_t at, uint32_t c[6]) {
-      if (at + 44 > n || std::memcmp(p + at, "TZif", 4) != 0) return false;
-      for (int k = 0; k < 6; ++k) c[k] = Be32(p + at + 20 + 4 * k);
-      return true;
-    };
-    uint32_t c[6];  // isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
-    if (!header(0, c)) return false;
-    size_t v1_size = 44 + c[3] * 5 + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
-    size_t at = 44;
-    int time_size = 4;
-    if (p[4] >= '2' && v1_size < n) {
-      if (!header(v1_size, c)) return false;
-      at = v1_size + 44;
-      time_size = 8;
-    }
-    const size_t timecnt = c[3], typecnt = c[4];
-    if (typecnt == 0 || at + timecnt * (time_size + 1) + typecnt * 6 > n) return false;
-    const unsigned char* tt = p + at;
-    const unsigned char* idx = tt + timecnt * time_size;
-    const unsigned char* types = idx + timecnt;
-    auto utoff = [&](size_t type) { return static_cast<int32_t>(Be32(types + 6 * type)); };
-    times_.reserve(timecnt);
-    for (size_t k = 0; k < timecnt; ++k) {
-      int64_t t;
-      if (time_size == 8) {
-        uint64_t v = (uint64_t{Be32(tt + 8 * k)} << 32) | Be32(tt + 8 * k + 4);
-        t = static_cast<int64_t>(v);
-      } else {
-        t = static_cast<int32_t>(Be32(tt + 4 * k));
-      }
-      if (idx[k] >= typecnt) return false;
-      times_.push_back(t);
-      offsets_.push_back(utoff(idx[k]));
-    }
-    first_offset_ = utoff(0);
-    return true;
-  }
-
-  std::vector<int64_t> times_;
-  std::vector<int> offsets_;
-  int first_offset_ = 0;
-};
-
 // ---- the extractor ---------------------------------------------------------
 
 class EntityExtractorImpl final : public EntityExtractor {
  public:
   Status Build(const EntityConfig& config) {
     zoneinfo_dir_ = config.zoneinfo_dir;
-    auto zone = TzifZone::Load(config.default_time_zone, zoneinfo_dir_);
+    auto zone = TimeZone::Load(config.default_time_zone, zoneinfo_dir_);
     if (!zone.ok()) return zone.status();
     default_zone_ = *zone;
     zones_[config.default_time_zone] = default_zone_;
@@ -419,7 +336,7 @@ class EntityExtractorImpl final : public EntityExtractor {
     auto it = zones_.find(name);
     if (it != zones_.end()) return *it->second;
     if (zones_.size() >= kMaxZones) return *default_zone_;  // the cache stays bounded
-    auto zone = TzifZone::Load(name, zoneinfo_dir_);
+    auto zone = TimeZone::Load(name, zoneinfo_dir_);
     // An unknown zone is remembered as the default, so it is looked up once.
     auto& slot = zones_[name];
     slot = zone.ok() ? *zone : default_zone_;
@@ -539,9 +456,9 @@ class EntityExtractorImpl final : public EntityExtractor {
 
   static constexpr size_t kMaxZones = 1024;  // tzdata has about 600 names
   std::string zoneinfo_dir_;
-  std::shared_ptr<TzifZone> default_zone_;
+  std::shared_ptr<const TimeZone> default_zone_;
   mutable std::mutex mu_;
-  mutable std::map<std::string, std::shared_ptr<TzifZone>> zones_;  // guarded by mu_
+  mutable std::map<std::string, std::shared_ptr<const TimeZone>> zones_;  // guarded by mu_
   std::vector<entities::CompiledPattern> patterns_;
   std::vector<std::string> lookup_names_;
   std::unordered_map<std::u32string, entities::LookupHit> synonyms_;
@@ -559,7 +476,7 @@ Result<std::unique_ptr<EntityExtractor>> EntityExtractor::Create(const EntityCon
 
 Result<int> UtcOffsetSeconds(std::string_view name, int64_t unix_seconds,
                              std::string_view zoneinfo_dir) {
-  auto zone = TzifZone::Load(name, zoneinfo_dir);
+  auto zone = TimeZone::Load(name, zoneinfo_dir);
   if (!zone.ok()) return zone.status();
   return (*zone)->OffsetAt(unix_seconds);
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/time_zone.h"
 #include "nlu/entities.h"
 #include "text/text.h"
 
@@ -60,12 +61,8 @@ std::string FormatNumber(double v);
 
 void FindNumbersAndAmounts(const FoldedText& t, std::vector<Span>* out);
 
-// Dates and times resolved at `now_unix` in a zone whose offset at any
-// instant `offset_at` gives.
-struct Zone {
-  virtual ~Zone() = default;
-  virtual int OffsetAt(int64_t unix_seconds) const = 0;
-};
+// Dates and times resolved at `now_unix` in `zone` (its offset at any instant).
+using Zone = kefu::TimeZone;
 void FindDateTimes(const FoldedText& t, int64_t now_unix, const Zone& zone, std::vector<Span>* out);
 
 }  // namespace kefu::nlu::entities

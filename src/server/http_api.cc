@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "server/async.h"
 #include "server/uploads.h"
+#include "stats/stats.h"
 
 namespace kefu::server {
 
@@ -264,6 +265,8 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::put, "/api/v1/faq/{}", a::kSupervisors, &HttpApi::EditFaq},
       {V::post, "/api/v1/faq/import", a::kSupervisors, &HttpApi::ImportFaq},
       {V::get, "/api/v1/kb/search", a::kStaff, &HttpApi::SearchKnowledge},
+      // The numbers are for whoever runs the service, not for each agent.
+      {V::get, "/api/v1/stats", a::kSupervisors, &HttpApi::GetStats},
   };
   return routes;
 }
@@ -1197,6 +1200,39 @@ asio::awaitable<Response> HttpApi::DeleteCanned(Call& c) {
   res.keep_alive(c.req.keep_alive());
   res.prepare_payload();
   co_return res;
+// ---- the numbers ------------------------------------------------------------
+
+// GET /api/v1/stats?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=Area/City: the tenant's
+// numbers per day and in total (stats/stats.h defines each). The scan runs
+// on the jobs thread: a year of a busy tenant's conversations is more reading
+// than an I/O thread should do.
+asio::awaitable<Response> HttpApi::GetStats(Call& c) {
+  auto param = [&](const char* name) -> std::optional<std::string> {
+    auto it = c.query.find(name);
+    if (it == c.query.end()) return std::nullopt;
+    return it->second;
+  };
+  auto range =
+      stats::ResolveRange(param("from"), param("to"), param("tz"), ctx_.clock->NowMillis());
+  if (!range.ok()) co_return Error(range.status(), c.req);
+  store::Store* store = ctx_.store;
+  const int64_t tenant = c.tenant_id;
+  auto scan = [this, store, tenant, r = std::move(*range)](auto cb) {
+    jobs_.Post([store, tenant, r, cb] {
+      stats::Report report(r);
+      Status s = store->ScanConversationFacts(
+          tenant, report.scan_from_millis(), report.scan_until_millis(),
+          [&report](const store::ConversationFacts& f) { report.Add(f); });
+      if (!s.ok()) {
+        cb(Result<Json>(s));
+        return;
+      }
+      cb(Result<Json>(report.ToJson()));
+    });
+  };
+  auto numbers = co_await AwaitResult<Json>(std::move(scan));
+  if (!numbers.ok()) co_return Error(numbers.status(), c.req);
+  co_return JsonResponse(http::status::ok, *numbers, c.req);
 }
 
 }  // namespace kefu::server

@@ -98,6 +98,7 @@ class HttpApi {
   boost::asio::awaitable<Response> EditFaq(Call& c);
   boost::asio::awaitable<Response> ImportFaq(Call& c);
   boost::asio::awaitable<Response> SearchKnowledge(Call& c);
+  boost::asio::awaitable<Response> GetStats(Call& c);
   // Applies FAQ answer edits ({id: {lang: text}}) off the I/O threads.
   boost::asio::awaitable<Response> ApplyFaqEdits(Call& c, Json answers);
 

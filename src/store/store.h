@@ -179,6 +179,25 @@ struct AuditEntry {
   std::string detail_json = "{}";  // a JSON object
 };
 
+// One conversation as the numbers see it (GET /api/v1/stats; stats.h defines
+// the measures): when it began, whether the customer wrote, where it is now,
+// and its routing events.
+struct ConversationFacts {
+  int64_t id = 0;
+  int64_t created_at = 0;
+  std::string status;
+  bool customer_wrote = false;               // at least one message from the contact
+  std::optional<int64_t> first_response_at;  // an agent's first message
+  std::optional<int> csat_rating;
+  struct Step {
+    // conversation.handoff_requested, .assigned, .requeued, .resolved or .returned_to_bot
+    std::string type;
+    int64_t at = 0;
+    std::string reason;  // of a handoff_requested: why the bot handed over
+  };
+  std::vector<Step> steps;  // oldest first
+};
+
 // A customer message stored but not yet answered (recovery after a crash).
 struct PendingReply {
   int64_t tenant_id = 0;
@@ -501,6 +520,14 @@ class Store {
   virtual Result<std::vector<CannedResponse>> ListCannedResponses(int64_t tenant_id) = 0;
   virtual Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,
                                                        int limit) = 0;
+  // Calls `visit` with each conversation of the tenant created in
+  // [from_millis, until_millis), in creation order, with its routing events;
+  // all in one read transaction, so the facts agree with each other. `visit`
+  // runs on the caller's thread and must not call the store.
+  // Errors: IoError, Internal.
+  virtual Status ScanConversationFacts(
+      int64_t tenant_id, int64_t from_millis, int64_t until_millis,
+      const std::function<void(const ConversationFacts&)>& visit) = 0;
   // All tenants: what recovery must answer, oldest first.
   virtual Result<std::vector<PendingReply>> ListPendingReplies(int limit) = 0;
   virtual Result<Upload> GetUpload(int64_t tenant_id, int64_t id) = 0;

@@ -850,6 +850,99 @@ TEST_F(StoreTest, FlushWaitsForEarlierWrites) {
   EXPECT_EQ(done.load(), 20);
 }
 
+TEST_F(StoreTest, ScanConversationFactsReadsTheTenantsConversationsOfTheRange) {
+  const int64_t t0 = clock_.NowMillis();
+  Seeded s = Seed(*store_, "acme");
+  // The customer writes, the bot hands over (reason in the event), an agent
+  // is assigned and answers, resolves, and the customer rates it.
+  ASSERT_TRUE(Append(*store_, Msg(s, "c-1", "转人工")).ok());
+  NewMessage bot;
+  bot.tenant_id = s.tenant.id;
+  bot.conversation_id = s.conversation.id;
+  bot.sender = Sender::kBot;
+  bot.text = "好的";
+  bot.set_status = "queued";
+  bot.events.push_back({"conversation.handoff_requested", R"({"reason":"anger","intent":""})"});
+  clock_.Advance(1000);
+  ASSERT_TRUE(Append(*store_, bot).ok());
+  auto change = [&](std::string status, std::string event, std::optional<int> rating = {}) {
+    ConversationChange ch;
+    ch.tenant_id = s.tenant.id;
+    ch.id = s.conversation.id;
+    if (!status.empty()) ch.status = status;
+    ch.csat_rating = rating;
+    ch.events.push_back({event, "{}"});
+    return Wait<Conversation>([&](auto cb) { store_->UpdateConversation(ch, cb); });
+  };
+  clock_.Advance(2000);
+  ASSERT_TRUE(change("assigned", "conversation.assigned").ok());
+  NewMessage agent = Msg(s, "a-1", "您好");
+  agent.sender = Sender::kAgent;
+  agent.sender_id = 7;
+  clock_.Advance(3000);
+  ASSERT_TRUE(Append(*store_, agent).ok());
+  clock_.Advance(4000);
+  ASSERT_TRUE(change("resolved", "conversation.resolved").ok());
+  ASSERT_TRUE(change("", "conversation.rated", 5).ok());
+  // A conversation in which the customer never wrote, one outside the range,
+  // and another tenant's.
+  auto silent = Wait<Conversation>([&](auto cb) {
+    store_->CreateConversation({s.tenant.id, s.contact.id, "widget", "zh"}, cb);
+  });
+  ASSERT_TRUE(silent.ok());
+  Seeded other = Seed(*store_, "other");
+  ASSERT_TRUE(Append(*store_, Msg(other, "o-1")).ok());
+  clock_.Advance(86'400'000);
+  Seeded later = s;  // the same contact, a conversation on the API channel
+  auto next_day = Wait<Conversation>([&](auto cb) {
+    store_->CreateConversation({s.tenant.id, s.contact.id, "api", "zh"}, cb);
+  });
+  ASSERT_TRUE(next_day.ok());
+  later.conversation = *next_day;
+  ASSERT_TRUE(Append(*store_, Msg(later, "n-1")).ok());
+
+  std::vector<ConversationFacts> seen;
+  Status st = store_->ScanConversationFacts(s.tenant.id, t0, t0 + 3'600'000,
+                                            [&](const ConversationFacts& f) { seen.push_back(f); });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(seen.size(), 2u) << "the other tenant's and the next day's are not read";
+  const ConversationFacts& a = seen[0];
+  EXPECT_EQ(a.id, s.conversation.id);
+  EXPECT_EQ(a.created_at, t0);
+  EXPECT_EQ(a.status, "resolved");
+  EXPECT_TRUE(a.customer_wrote);
+  EXPECT_EQ(a.first_response_at, t0 + 6000);
+  EXPECT_EQ(a.csat_rating, 5);
+  ASSERT_EQ(a.steps.size(), 3u) << "the rating is no routing step";
+  EXPECT_EQ(a.steps[0].type, "conversation.handoff_requested");
+  EXPECT_EQ(a.steps[0].at, t0 + 1000);
+  EXPECT_EQ(a.steps[0].reason, "anger");
+  EXPECT_EQ(a.steps[1].type, "conversation.assigned");
+  EXPECT_EQ(a.steps[1].at, t0 + 3000);
+  EXPECT_EQ(a.steps[1].reason, "");
+  EXPECT_EQ(a.steps[2].type, "conversation.resolved");
+  EXPECT_EQ(a.steps[2].at, t0 + 10000);
+  const ConversationFacts& b = seen[1];
+  EXPECT_EQ(b.id, silent->id);
+  EXPECT_FALSE(b.customer_wrote);
+  EXPECT_TRUE(b.steps.empty());
+  EXPECT_FALSE(b.first_response_at);
+  EXPECT_FALSE(b.csat_rating);
+
+  // The range's end is exclusive (the silent one was created at t0 + 10 s);
+  // the next day finds the later one alone.
+  auto ids = [&](int64_t from, int64_t until) {
+    std::vector<int64_t> out;
+    Status scan = store_->ScanConversationFacts(
+        s.tenant.id, from, until, [&](const ConversationFacts& f) { out.push_back(f.id); });
+    EXPECT_TRUE(scan.ok()) << scan.ToString();
+    return out;
+  };
+  EXPECT_EQ(ids(t0, t0 + 10000), std::vector<int64_t>{s.conversation.id});
+  EXPECT_EQ(ids(t0 + 86'400'000, t0 + 2 * 86'400'000), std::vector<int64_t>{next_day->id});
+  EXPECT_TRUE(ids(t0 - 1000, t0).empty());
+}
+
 TEST_F(StoreTest, BackupWhileWriting) {
   Seeded s = Seed(*store_, "acme");
   std::mutex mu;

@@ -368,6 +368,15 @@ std::vector<RouteCase> Cases() {
        false, 404},
       {"GET", "/api/v1/kb/search", kStaff, [](Env&) { return Get("/api/v1/kb/search?q=hi"); },
        false, 404},
+      // The numbers count the caller's tenant only: each tenant has one
+      // conversation in which its customer wrote (the API contact's).
+      {"GET", "/api/v1/stats", kSupervisors,
+       [](Env&) { return Get("/api/v1/stats?tz=UTC"); }, false, 200,
+       [](const HttpResponse& r, const World&) -> std::string {
+         const Json totals = r.json()["totals"];
+         if (Int(totals, "conversations") != 2) return "totals: " + totals.dump();
+         return "";
+       }},
   };
 }
 

@@ -205,6 +205,26 @@ try {
   await agent.locator('.faq[data-faq=shipping_fee_mainland]').waitFor();
   if (await agent.locator('.faq-edit').count() !== 0) fail('an agent is offered to edit the FAQ');
   await shots('bot-uses-edit');
+
+  // The numbers: an agent has no tab for them; the supervisor opens it and
+  // sees today's conversation (handed over, so nothing automated), a chart
+  // and the same numbers as a table.
+  if (await agent.locator('#tab-numbers').count() !== 0) fail('an agent is offered the numbers tab');
+  await supervisor.click('#tab-numbers');
+  const rateTile = supervisor.locator('.tile[data-tile=automation_rate] .tile-value');
+  await rateTile.waitFor();
+  const rate = (await rateTile.innerText()).trim();
+  if (rate !== '0%') fail('the automation rate tile shows ' + rate + ', not 0%');
+  const label = (await supervisor.locator('.tile[data-tile=automation_rate] .tile-label').innerText()).trim();
+  if (label !== '自动化率') fail('the tile is labelled ' + label);
+  await supervisor.locator('.chart[data-chart=per-day] canvas').waitFor();
+  if (await supervisor.locator('.chart canvas').count() < 4) fail('fewer than four charts were drawn');
+  const handedOver = (await supervisor.locator('table[data-table=days] tfoot td').nth(2).innerText()).trim();
+  if (handedOver !== '1') fail('the table says ' + handedOver + ' handed over, not 1');
+  await supervisor.locator('table[data-table=reasons] tr[data-reason=customer_asked]').waitFor();
+  await supervisor.click('#range-30');
+  await until('30 days in the table', async () => (await supervisor.locator('table[data-table=days] tbody tr').count()) === 30);
+  await supervisor.screenshot({ path: path.join(artifacts, `${String(step + 1).padStart(2, '0')}-numbers-supervisor.png`), fullPage: true });
   console.log(`console_test: 1 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } catch (e) {
   failed = true;

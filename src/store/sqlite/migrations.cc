@@ -242,6 +242,14 @@ CREATE TABLE canned_responses (
 );
 )sql";
 
+// The numbers (GET /api/v1/stats) read a tenant's conversations by creation
+// time and each one's events; without these, both reads scan every row of
+// the tenant.
+constexpr const char* kV8 = R"sql(
+CREATE INDEX conversations_created ON conversations(tenant_id, created_at);
+CREATE INDEX events_conversation ON events(tenant_id, conversation_id, id);
+)sql";
+
 // One migration a line.
 // clang-format off
 constexpr Migration kMigrations[] = {
@@ -252,6 +260,7 @@ constexpr Migration kMigrations[] = {
     {5, "uploads by contact", kV5},
     {6, "customer satisfaction", kV6},
     {7, "canned responses", kV7},
+    {8, "indexes for the numbers", kV8},
 };
 // clang-format on
 

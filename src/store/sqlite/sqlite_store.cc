@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/json.h"
+#include "store/sqlite/conversation_facts.h"
 #include "store/sqlite/faulty_vfs.h"
 #include "store/sqlite/migrations.h"
 
@@ -1484,6 +1485,17 @@ Result<std::vector<AuditEntry>> SqliteStore::ListAuditLog(int64_t tenant_id, int
     q.Bind(tenant_id).Bind(before_id).Bind(ClampLimit(limit));
     return Many(q, AuditRow);
   });
+}
+
+Status SqliteStore::ScanConversationFacts(
+    int64_t tenant_id, int64_t from_millis, int64_t until_millis,
+    const std::function<void(const ConversationFacts&)>& visit) {
+  Result<bool> done = Read<bool>([&](Conn& c) -> Result<bool> {
+    Status s = sqlite::ScanConversationFacts(c, tenant_id, from_millis, until_millis, visit);
+    if (!s.ok()) return s;
+    return true;
+  });
+  return done.status();
 }
 
 Result<std::vector<PendingReply>> SqliteStore::ListPendingReplies(int limit) {

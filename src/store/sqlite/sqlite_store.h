@@ -105,6 +105,9 @@ class SqliteStore final : public Store {
   Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) override;
   Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,
                                                int limit) override;
+  Status ScanConversationFacts(
+      int64_t tenant_id, int64_t from_millis, int64_t until_millis,
+      const std::function<void(const ConversationFacts&)>& visit) override;
   Result<std::vector<PendingReply>> ListPendingReplies(int limit) override;
   Result<Upload> GetUpload(int64_t tenant_id, int64_t id) override;
 

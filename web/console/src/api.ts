@@ -9,6 +9,16 @@ export interface Canned {
   id: number; shortcut: string; title: string; text: string; language: string;
   created_at: number; updated_at: number;
 }
+// GET /api/v1/stats (docs/protocol.md, "Numbers"): times are seconds, rates 0–1 or null.
+export interface Timing { count: number; p50: number | null; p90: number | null; avg: number | null }
+export interface DayNumbers {
+  date?: string; conversations: number; bot_only: number; handed_over: number;
+  automation_rate: number | null; handoff_rate: number | null; handoff_by_reason: Record<string, number>;
+  resolved: number; first_contact_resolution: number; first_contact_resolution_rate: number | null;
+  first_response_s: Timing; resolution_s: Timing; waiting_s: Timing;
+  csat: { count: number; avg: number | null; distribution: number[] };
+}
+export interface Stats { from: string; to: string; tz: string; days: DayNumbers[]; totals: DayNumbers }
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
@@ -47,5 +57,10 @@ export const api = {
   editFaq: (id: string, answer: Record<string, string>) =>
     call<{ edited: number; faq: FaqEntry[] }>('PUT', '/api/v1/faq/' + encodeURIComponent(id), { answer }),
   importFaq: (csv: string) => call<{ edited: number; faq: FaqEntry[] }>('POST', '/api/v1/faq/import', undefined, csv),
+  stats: (params: { from?: string; to?: string; tz?: string }) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+    return call<Stats>('GET', '/api/v1/stats' + (q.toString() ? '?' + q.toString() : ''));
+  },
   queued: () => call<{ conversations: unknown[] }>('GET', '/api/v1/conversations?status=queued&limit=100'),
 };
