@@ -1200,6 +1200,8 @@ asio::awaitable<Response> HttpApi::DeleteCanned(Call& c) {
   res.keep_alive(c.req.keep_alive());
   res.prepare_payload();
   co_return res;
+}
+
 // ---- the numbers ------------------------------------------------------------
 
 // GET /api/v1/stats?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=Area/City: the tenant's
