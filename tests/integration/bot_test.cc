@@ -353,7 +353,9 @@ TEST(ShopBotKnowledge, AnEditedAnswerIsUsedAtOnceAndSurvivesAKill) {
             404);
   auto unchanged = HttpRequest(server.port(), "GET", "/api/v1/faq", "", Bearer(agent));
   for (const Json& e : ListOf(unchanged.json(), "faq")) {
-    if (Str(e, "id") == id) EXPECT_EQ(Str(e["answer"], "en"), english);
+    if (Str(e, "id") == id) {
+      EXPECT_EQ(Str(e["answer"], "en"), english);
+    }
   }
   EXPECT_EQ(HttpRequest(server.port(), "POST", "/api/v1/faq/import", "id,answer\nx,y\n",
                         Bearer(supervisor))
