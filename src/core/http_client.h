@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct HttpRequest {
   int64_t timeout_ms = 5000;
   // A response body larger than this fails the request with kPayloadTooLarge.
   size_t max_response_bytes = 1 << 20;
+  // When set, the response body is also passed here as it arrives (a
+  // server-sent event stream), in pieces of any size, on the client's
+  // thread, before `done`; the response still carries the whole body.
+  std::function<void(std::string_view piece)> on_body;
 };
 
 struct HttpResponse {

@@ -405,6 +405,7 @@ struct Exchange {
   SteadyClock::time_point deadline;
   int64_t timeout_ms = 0;
   size_t max_response_bytes = 0;
+  std::function<void(std::string_view)> on_body;
 
   std::string Where() const { return HostHeader(url); }
 
@@ -509,9 +510,31 @@ struct Exchange {
       parser.header_limit(kMaxResponseHeaderBytes);
       parser.body_limit(max_response_bytes);
       if (msg.method() == http::verb::head) parser.skip(true);
-      auto [rec, read] =
-          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-      (void)read;
+      boost::system::error_code rec;
+      if (!on_body) {
+        auto [e, read] =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        (void)read;
+        rec = e;
+      } else {
+        // Read piece by piece, handing each new stretch of body on.
+        auto [e, read] = co_await http::async_read_header(stream, buffer, parser,
+                                                          asio::as_tuple(asio::use_awaitable));
+        (void)read;
+        rec = e;
+        size_t delivered = 0;
+        while (!rec && !parser.is_done()) {
+          auto [e2, read2] = co_await http::async_read_some(stream, buffer, parser,
+                                                            asio::as_tuple(asio::use_awaitable));
+          (void)read2;
+          rec = e2;
+          const std::string& body = parser.get().body();
+          if (body.size() > delivered) {
+            on_body(std::string_view(body).substr(delivered));
+            delivered = body.size();
+          }
+        }
+      }
       if (rec == beast::error::timeout) co_return TimedOut("waiting for the response of");
       if (rec == http::error::body_limit) {
         co_return Status::PayloadTooLarge(
@@ -592,7 +615,8 @@ class BeastHttpClient final : public kefu::HttpClient {
                       std::move(*msg),
                       SteadyClock::now() + std::chrono::milliseconds(request.timeout_ms),
                       request.timeout_ms,
-                      request.max_response_bytes};
+                      request.max_response_bytes,
+                      std::move(request.on_body)};
     asio::co_spawn(asio::make_strand(shared_->ex),
                    RunExchange(std::move(exchange), Completion(std::move(done), Dropped())),
                    asio::detached);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -33,6 +34,8 @@ using namespace std::chrono_literals;
 //   /sleep/MS         200 "slept" after MS milliseconds
 //   /big/N            200 with a body of N bytes
 //   /cut              promises 100 bytes, sends 9 and closes
+//   /stream           a chunked body "data: " then, once first_piece_seen is
+//                     set, "hi\n\n"
 //   /silent           closes without answering
 //   /hello-and-close  like /hello (keep-alive allowed), then closes
 class TestServer {
@@ -54,6 +57,7 @@ class TestServer {
   std::atomic<int> connections{0};  // accepted so far
   std::atomic<int> open{0};         // open now
   std::atomic<int> max_open{0};     // most open at once
+  std::atomic<bool> first_piece_seen{false};  // /stream goes on once set
 
  private:
   asio::awaitable<void> Accept() {
@@ -108,6 +112,19 @@ class TestServer {
         std::string partial = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part";
         co_await asio::async_write(stream, asio::buffer(partial),
                                    asio::as_tuple(asio::use_awaitable));
+        co_return;
+      } else if (target == "/stream") {
+        // Chunked, the second piece only once the client has seen the first.
+        std::string head =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n6\r\ndata: \r\n";
+        co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
+        for (int i = 0; i < 500 && !first_piece_seen.load(); ++i) {
+          asio::steady_timer t(stream.get_executor(), std::chrono::milliseconds(10));
+          co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        std::string rest = "4\r\nhi\n\n\r\n0\r\n\r\n";
+        co_await asio::async_write(stream, asio::buffer(rest), asio::as_tuple(asio::use_awaitable));
         co_return;
       } else if (target == "/silent") {
         co_return;
@@ -466,6 +483,28 @@ TEST_F(HttpClientTest, DestroyingTheIoContextAnswersPendingRequestsOnce) {
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->code(), Code::kUnavailable);
   EXPECT_NE(status->message().find("shut down"), std::string::npos);
+}
+
+TEST_F(HttpClientTest, AStreamedBodyIsHandedOnAsItArrives) {
+  auto client = Client();
+  HttpRequest req;
+  req.url = server_.Url("/stream");
+  std::mutex mu;
+  std::vector<std::string> pieces;
+  req.on_body = [&](std::string_view piece) {
+    std::lock_guard lock(mu);
+    pieces.emplace_back(piece);
+    server_.first_piece_seen = true;
+  };
+  auto r = Fetch(*client, std::move(req));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "data: hi\n\n");
+  std::lock_guard lock(mu);
+  ASSERT_GE(pieces.size(), 2u);  // the server held the rest back until it saw the first
+  EXPECT_EQ(pieces.front(), "data: ");
+  std::string joined;
+  for (const std::string& p : pieces) joined += p;
+  EXPECT_EQ(joined, "data: hi\n\n");
 }
 
 }  // namespace
