@@ -263,6 +263,27 @@ std::string PiiVault::Restore(std::string_view text) const {
   return out;
 }
 
+std::string StreamRestorer::Feed(std::string_view piece) {
+  held_.append(piece);
+  // Keep from the last '[' that has no ']' after it, while it could still
+  // become a placeholder (they are short).
+  const size_t open = held_.rfind('[');
+  size_t keep = held_.size();
+  if (open != std::string::npos && held_.find(']', open) == std::string::npos &&
+      held_.size() - open < 32) {
+    keep = open;
+  }
+  std::string out = vault_->Restore(std::string_view(held_).substr(0, keep));
+  held_.erase(0, keep);
+  return out;
+}
+
+std::string StreamRestorer::Flush() {
+  std::string out = vault_->Restore(held_);
+  held_.clear();
+  return out;
+}
+
 Result<PiiMasker> PiiMasker::Create(const std::vector<PiiPattern>& tenant_patterns) {
   PiiMasker m;
   for (const PiiPattern& p : tenant_patterns) {

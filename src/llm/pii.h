@@ -68,6 +68,23 @@ class PiiVault {
   std::map<PiiKind, int> count_;
 };
 
+// Restores placeholders in a reply that arrives in pieces (a stream of
+// tokens): text from an unclosed '[' on is held back until it is a whole
+// placeholder, or plainly is not one.
+class StreamRestorer {
+ public:
+  // `vault` must outlive the restorer.
+  explicit StreamRestorer(const PiiVault* vault) : vault_(vault) {}
+  // What can be shown now.
+  std::string Feed(std::string_view piece);
+  // What was held back, at the end of the stream.
+  std::string Flush();
+
+ private:
+  const PiiVault* vault_;
+  std::string held_;
+};
+
 class PiiMasker {
  public:
   // Errors: InvalidArgument naming the pattern that does not compile.

@@ -69,6 +69,22 @@ TEST(PiiTest, MaskAndRestore) {
   EXPECT_EQ(m.MaskForLog("phone 13812345678, card 4111111111111111"), "phone [PHONE], card [CARD]");
 }
 
+TEST(PiiTest, RestoresAStreamCutAnywhere) {
+  PiiMasker m = Masker();
+  PiiVault vault;
+  m.Mask("电话13812345678，邮箱a@b.cn", &vault);
+  const std::string reply = "好的，我们会致电[PHONE_1]，并发到[EMAIL_1]。[注意] [1]";
+  for (size_t step = 1; step <= reply.size(); ++step) {
+    StreamRestorer r(&vault);
+    std::string shown;
+    for (size_t at = 0; at < reply.size(); at += step) {
+      shown += r.Feed(std::string_view(reply).substr(at, step));
+    }
+    shown += r.Flush();
+    EXPECT_EQ(shown, "好的，我们会致电13812345678，并发到a@b.cn。[注意] [1]") << step;
+  }
+}
+
 TEST(PiiTest, RejectsABadTenantPattern) {
   auto m = PiiMasker::Create({{"plate", "([A-Z"}});
   ASSERT_FALSE(m.ok());

@@ -5,50 +5,10 @@
 #include <deque>
 
 #include "core/json.h"
+#include "llm/scripted_http_for_tests.h"
 
 namespace kefu::llm {
 namespace {
-
-// Answers each request with the next scripted reply, at once, on the
-// caller's thread; a streamed reply's body is handed on in its pieces.
-struct ScriptedHttp : HttpClient {
-  struct Reply {
-    Result<HttpResponse> response = HttpResponse{};
-    std::vector<std::string> pieces;  // streamed before the response
-  };
-  std::deque<Reply> replies;
-  std::vector<HttpRequest> seen;
-
-  void Send(HttpRequest request, HttpCallback done) override {
-    seen.push_back(request);
-    if (replies.empty()) {
-      done(Status::Unavailable("nothing scripted"));
-      return;
-    }
-    Reply r = std::move(replies.front());
-    replies.pop_front();
-    for (const std::string& p : r.pieces) {
-      if (request.on_body) request.on_body(p);
-    }
-    done(std::move(r.response));
-  }
-
-  void Answer(int status, std::string body) {
-    HttpResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    replies.push_back({r, {}});
-  }
-  void Stream(std::vector<std::string> pieces) {
-    HttpResponse r;
-    r.status = 200;
-    for (const std::string& p : pieces) r.body += p;
-    replies.push_back({r, std::move(pieces)});
-  }
-  void Fail(Status s, std::vector<std::string> pieces = {}) {
-    replies.push_back({std::move(s), std::move(pieces)});
-  }
-};
 
 std::string Answer(std::string_view text) {
   return DumpJson(Json{{"choices", {{{"message", {{"role", "assistant"}, {"content", text}}},
@@ -79,7 +39,7 @@ class ProviderTest : public ::testing::Test {
     return out ? std::move(*out) : Result<Completion>(Status::Internal("no answer"));
   }
 
-  ScriptedHttp http_;
+  fakes::ScriptedHttp http_;
   ManualClock clock_{1000000};
   Provider provider_;
 };
