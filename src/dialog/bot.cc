@@ -368,9 +368,98 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
         return Finish();
       }
       case Policy::kFallback:
+        if (bot_.options_.rag != nullptr) return AskModel();
         Fallback();
         return Finish();
     }
+  }
+
+  // Nothing in the package answers: the language model may, from the
+  // knowledge base's best passages (never a locked one: those are sent word
+  // for word or not at all). Without passages there is nothing to ground an
+  // answer in, and the fallback answers.
+  void AskModel() {
+    const BotOptions& o = bot_.options_;
+    llm::RagRequest r;
+    r.tenant_id = message_.tenant_id;
+    r.question = message_.text;
+    r.language = lang_;
+    r.persona = Localized(pkg_.persona.name);
+    r.budget_ms = o.rag_budget_ms;
+    for (const kb::Hit& h : understood_.kb_hits) {
+      if (static_cast<int>(r.passages.size()) >= o.rag_passages) break;
+      if (h.locked || h.probability < o.rag_min_probability) continue;
+      std::string text = PassageText(h);
+      if (text.empty()) continue;
+      r.passages.push_back({std::string(h.kind == kb::HitKind::kFaq ? "faq:" : "article:") + h.id +
+                                (h.chunk >= 0 ? "#" + std::to_string(h.chunk) : ""),
+                            h.matched, std::move(text)});
+    }
+    if (r.passages.empty()) {
+      Fallback();
+      return Finish();
+    }
+    llm::TokenCallback draft;
+    if (message_.on_draft) {
+      auto self = shared_from_this();
+      draft = [self](std::string_view token) {
+        const text::Variant v = self->result_.state.variant;
+        if (self->lang_ == "zh" && v != text::Variant::kSimplified) {
+          self->message_.on_draft(self->bot_.understanding_->analyzer().ToVariant(token, v));
+        } else {
+          self->message_.on_draft(token);
+        }
+      };
+    }
+    auto self = shared_from_this();
+    o.rag->Answer(std::move(r), std::move(draft),
+                  [self](llm::RagAnswer a) { self->OnModel(std::move(a)); });
+  }
+
+  // The text a passage offers: a FAQ entry's answer in the reply language,
+  // or an article chunk.
+  std::string PassageText(const kb::Hit& h) const {
+    if (h.kind == kb::HitKind::kFaq) {
+      const FaqDefinition* faq = pkg_.FindFaq(h.id);
+      return faq == nullptr ? "" : Localized(faq->answer);
+    }
+    const auto& chunks = bot_.understanding_->knowledge_base().ChunksOf(h.id);
+    if (h.chunk < 0 || static_cast<size_t>(h.chunk) >= chunks.size()) return "";
+    return chunks[static_cast<size_t>(h.chunk)].text;
+  }
+
+  void OnModel(llm::RagAnswer a) {
+    const BotOptions& o = bot_.options_;
+    Json llm{{"outcome", llm::OutcomeName(a.outcome)},
+             {"cited", a.cited},
+             {"attempts", a.completion.attempts},
+             {"latency_ms", a.completion.latency_ms},
+             {"prompt_tokens", a.completion.usage.prompt_tokens},
+             {"completion_tokens", a.completion.usage.completion_tokens}};
+    if (!a.error.ok()) llm["error"] = a.error.ToString();
+    if (!a.verdict.reason.empty()) llm["reason"] = a.verdict.reason;
+    result_.annotations["llm"] = std::move(llm);
+    DialogState& st = result_.state;
+    if (a.outcome == llm::RagAnswer::Outcome::kAnswered) {
+      st.fallback_streak = 0;
+      policy_ = "llm";
+      result_.annotations["generated"] = true;
+      Say(std::move(a.text));
+      return Finish();
+    }
+    // The best passage itself, when it is likely enough to answer.
+    for (const kb::Hit& h : understood_.kb_hits) {
+      if (h.locked) continue;
+      if (h.probability < o.extractive_min_probability) break;
+      std::string text = PassageText(h);
+      if (text.empty()) continue;
+      st.fallback_streak = 0;
+      policy_ = "kb_extractive";
+      Say(std::move(text));
+      return Finish();
+    }
+    Fallback();
+    return Finish();
   }
 
   void Fallback() {
@@ -866,6 +955,17 @@ std::unique_ptr<Bot> Bot::WithFaqAnswers(
     if (it == answers.end()) continue;
     for (const auto& [lang, text] : it->second) f.answer[lang] = text;
   }
+  return bot;
+}
+
+std::unique_ptr<Bot> Bot::WithRag(const llm::RagAnswerer* rag, int64_t budget_ms) const {
+  std::unique_ptr<Bot> bot(new Bot());
+  bot->package_ = package_;
+  bot->options_ = options_;
+  bot->options_.rag = rag;
+  if (budget_ms > 0) bot->options_.rag_budget_ms = budget_ms;
+  bot->understanding_ = understanding_;
+  bot->responses_ = responses_;
   return bot;
 }
 

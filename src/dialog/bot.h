@@ -43,6 +43,7 @@
 #include "dialog/package.h"
 #include "dialog/responses.h"
 #include "dialog/understanding.h"
+#include "llm/rag.h"
 #include "text/text.h"
 
 namespace kefu::dialog {
@@ -74,6 +75,10 @@ struct BotMessage {
   std::string text;
   std::vector<std::string> attachments;  // upload ids
   int64_t now_millis = 0;                // relative dates resolve against it
+  int64_t tenant_id = 0;                 // for the language model's accounting
+  // A generated answer's text as it is written (a draft: the reply in
+  // TurnResult is what counts, and may differ when the draft is refused).
+  std::function<void(std::string_view)> on_draft;
 };
 
 struct TurnResult {
@@ -113,6 +118,16 @@ struct BotOptions {
   std::string human_intent = "human_agent";
   // Emotion intensity from which replies open with an empathetic sentence.
   double empathy_threshold = 0.5;
+  // Questions nothing else answers go to a language model with the
+  // knowledge base's best passages (llm/rag.h); not owned, must outlive the
+  // bot. Null: the fallback, as without one.
+  const llm::RagAnswerer* rag = nullptr;
+  int64_t rag_budget_ms = 4000;        // the model's deadline per answer
+  int rag_passages = 4;                // passages in the prompt, at most
+  double rag_min_probability = 0.02;   // a passage below this is not offered
+  // When the model fails, is too slow or is refused: the best passage is
+  // sent instead when it is at least this likely to answer, else the fallback.
+  double extractive_min_probability = 0.25;
 };
 
 // Agent assist: what the bot makes of a customer's message in a chat people
@@ -168,6 +183,11 @@ class Bot {
   // language → text; ids the package lacks are ignored), sharing its trained
   // understanding: cheap (no training), so an edited answer is used at once.
   std::unique_ptr<Bot> WithFaqAnswers(const std::map<std::string, LocalizedText>& answers) const;
+
+  // This bot with a language model behind its fallback (BotOptions::rag;
+  // `budget_ms` > 0 replaces rag_budget_ms), sharing its understanding.
+  // The model's judge needs the bot's analyzer, known only once it is built.
+  std::unique_ptr<Bot> WithRag(const llm::RagAnswerer* rag, int64_t budget_ms = 0) const;
 
   const BotPackage& package() const { return package_; }
   const Understanding& understanding() const { return *understanding_; }

@@ -80,6 +80,7 @@ class Provider {
   std::map<int64_t, ProviderUsage> UsageByTenant() const;
   CircuitBreaker::State circuit_state() const;
   const ProviderConfig& config() const { return config_; }
+  int64_t NowMillis() const { return clock_->NowMillis(); }
 
  private:
   struct Call;

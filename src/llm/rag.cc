@@ -92,7 +92,7 @@ std::vector<ChatMessage> RagAnswerer::BuildPrompt(const RagRequest& r, const Pii
 }
 
 void RagAnswerer::Answer(RagRequest request, TokenCallback on_token,
-                         std::function<void(RagAnswer)> done) {
+                         std::function<void(RagAnswer)> done) const {
   struct State {
     RagRequest request;
     PiiVault vault;
@@ -125,7 +125,7 @@ void RagAnswerer::Answer(RagRequest request, TokenCallback on_token,
       if (!shown.empty()) st->on_token(shown);
     };
   }
-  const int64_t deadline = st->request.deadline_ms;
+  const int64_t deadline = provider_->NowMillis() + st->request.budget_ms;
   const int64_t tenant = st->request.tenant_id;
   provider_->Complete(
       tenant, std::move(chat), deadline, std::move(tokens),

@@ -15,8 +15,8 @@
 //   3. the whole answer is restored and judged (support.h). Supported: the
 //      answer, with the passages it cites. Otherwise the outcome says why and
 //      the caller sends the best extractive answer or its fallback.
-// The provider's deadline is the caller's: the callback comes by then (the
-// HTTP exchange itself is bounded by it).
+// The callback comes within the request's budget (the HTTP exchange itself
+// is bounded by it).
 //
 // Thread-safety: thread-safe (the provider, masker and judge are).
 #pragma once
@@ -45,7 +45,7 @@ struct RagRequest {
   std::string persona;          // "小蜜, 小蜜蜂商城的智能客服"
   std::string summary;          // the conversation so far, condensed (may be empty)
   std::vector<Passage> passages;
-  int64_t deadline_ms = 0;      // on the provider's clock
+  int64_t budget_ms = 4000;     // the whole answer's deadline, from now
 };
 
 struct RagAnswer {
@@ -79,7 +79,8 @@ class RagAnswerer {
                                               PiiVault* vault);
 
   // `on_token` may be empty (no streaming).
-  void Answer(RagRequest request, TokenCallback on_token, std::function<void(RagAnswer)> done);
+  void Answer(RagRequest request, TokenCallback on_token,
+              std::function<void(RagAnswer)> done) const;
 
  private:
   Provider* provider_;

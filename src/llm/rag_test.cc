@@ -37,7 +37,7 @@ class RagTest : public ::testing::Test {
     r.persona = "小蜜，小蜜蜂商城的智能客服";
     r.passages = {{"faq:shipping", "运费", "全场满99元包邮，不满99元收取运费8元。偏远地区（新疆、西藏）运费另计。"},
                   {"article:remote#1", "偏远地区", "新疆、西藏的订单运费为每单20元，发货后5-7天送达。"}};
-    r.deadline_ms = clock_.NowMillis() + 4000;
+    r.budget_ms = 4000;
     return r;
   }
 
