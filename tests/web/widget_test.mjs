@@ -162,7 +162,23 @@ try {
   // The order-status flow.
   await say(customer, '我的订单 SO20261130001 到哪了');
   await until('the order status', async () => (await log.locator('.msg.bot').filter({ hasText: 'SO20261130001' }).count()) > 0);
+  // A clarifying question ("do you mean A or B?") offers both as quick
+  // replies; a tap sends the option's text and the buttons go.
+  await say(customer, 'the hair dryer stopped blowing hot air after two uses');
+  const options = log.locator('.quick .quick-reply');
+  await until('two quick replies', async () => (await options.count()) === 2);
+  const option = (await options.first().innerText()).trim();
+  if (!(await log.locator('.msg.bot').last().innerText()).includes(option)) fail('the quick reply is not one of the question\'s options: ' + option);
   await shot(customer, 'answered');
+  const repliesBefore = await log.locator('.msg.bot').count();
+  await options.first().click();
+  await log.locator('.msg.contact[data-state=stored]').filter({ hasText: option }).waitFor();
+  await until('the answer to the picked option', async () => (await log.locator('.msg.bot').count()) > repliesBefore);
+  const stale = await log.evaluate((l) => {
+    const q = l.querySelector('.quick'), mine = [...l.querySelectorAll('.msg.contact')].pop();
+    return !!q && !!(q.compareDocumentPosition(mine) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+  if (stale) fail('the quick replies stayed after one was sent');
 
   // ---- keyboard: Escape closes and gives focus back; Enter on the launcher opens ----
   await customer.press('#text', 'Escape');
