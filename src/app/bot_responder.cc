@@ -291,8 +291,9 @@ void BotResponder::Run(Pending p) {
                    replies.push_back({"", nlu, std::nullopt, {}});
                  }
                  conversation::Reply& last = replies.back();
-                 last.payload_json =
-                     DumpJson(Json{{"nlu", r.annotations}, {"dialog", r.state.ToJson()}});
+                 Json last_payload{{"nlu", r.annotations}, {"dialog", r.state.ToJson()}};
+                 if (!r.quick_replies.empty()) last_payload["quick_replies"] = r.quick_replies;
+                 last.payload_json = DumpJson(last_payload);
                  if (!r.handoff_reason.empty()) {
                    last.set_status = "queued";
                    Json event{{"reason", r.handoff_reason},

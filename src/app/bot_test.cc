@@ -218,6 +218,19 @@ TEST_F(ShopBot, TwoFallbacksInARowAskForAPerson) {
   EXPECT_EQ(r.handoff_reason, "fallback_streak");
 }
 
+TEST_F(ShopBot, AClarifyingQuestionOffersItsOptionsAsQuickReplies) {
+  // Two close candidates (about 0.24 and 0.23): the bot asks which one.
+  auto r = Say("the hair dryer stopped blowing hot air after two uses");
+  ASSERT_EQ(r.annotations["policy"], "clarify") << All(r);
+  ASSERT_EQ(r.quick_replies.size(), 2u);
+  for (const auto& q : r.quick_replies) {
+    EXPECT_FALSE(q.empty());
+    EXPECT_NE(All(r).find(q), std::string::npos) << q << " is not in " << All(r);
+  }
+  // An answer that is not a clarifying question offers none.
+  EXPECT_TRUE(Say("where is my order SO20261130001?").quick_replies.empty());
+}
+
 TEST_F(ShopBot, EveryReplyCarriesWhatWasUnderstood) {
   SKIP_UNDER_SANITIZERS();
   auto r = Say("where is my order SO20261130001");

@@ -12,10 +12,14 @@ Json MessageView(const store::Message& m, Audience audience) {
   Json attachments = Json::parse(m.attachments_json, nullptr, false);
   j["attachments"] = attachments.is_array() ? attachments : Json::array();
   if (!m.client_id.empty() && m.sender == store::Sender::kContact) j["client_id"] = m.client_id;
-  if (audience == Audience::kStaff) {
-    Json payload = Json::parse(m.payload_json, nullptr, false);
-    j["payload"] = payload.is_object() ? payload : Json::object();
+  Json payload = Json::parse(m.payload_json, nullptr, false);
+  if (!payload.is_object()) payload = Json::object();
+  // The one part of a bot's payload customers see: its quick replies.
+  auto quick = payload.find("quick_replies");
+  if (m.sender == store::Sender::kBot && quick != payload.end() && quick->is_array()) {
+    j["quick_replies"] = *quick;
   }
+  if (audience == Audience::kStaff) j["payload"] = std::move(payload);
   return j;
 }
 

@@ -7,9 +7,10 @@
 
 namespace kefu::conversation {
 
-// {id, conversation, seq, sender, text, attachments, created_at, client_id?},
-// and for staff (the REST API, not the widget) `payload`: what the bot
-// understood and did (its NLU annotations, the dialogue state).
+// {id, conversation, seq, sender, text, attachments, created_at, client_id?,
+// quick_replies? (a bot message's one-tap answers, for everyone)}, and for
+// staff (the REST API, not the widget) `payload`: what the bot understood and
+// did (its NLU annotations, the dialogue state).
 enum class Audience { kCustomer, kStaff };
 Json MessageView(const store::Message& m, Audience audience = Audience::kCustomer);
 // {id, contact_id, channel, status, language, last_seq, created_at, updated_at,

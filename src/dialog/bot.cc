@@ -361,6 +361,7 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
         if (options_.size() >= 2) {
           SayNamed("clarify");
           st.clarify = decision_.options;
+          result_.quick_replies.assign(options_.begin(), options_.begin() + 2);
           policy_ = "clarify";
         } else {
           Fallback();
@@ -894,6 +895,7 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     if (lang_ == "zh" && st.variant != text::Variant::kSimplified) {
       const auto& analyzer = bot_.understanding_->analyzer();
       for (auto& r : result_.replies) r = analyzer.ToVariant(r, st.variant);
+      for (auto& q : result_.quick_replies) q = analyzer.ToVariant(q, st.variant);
     }
     auto done = std::move(done_);
     done(std::move(result_));

@@ -84,6 +84,10 @@ struct BotMessage {
 struct TurnResult {
   std::vector<std::string> replies;  // in order; may be empty
   DialogState state;                 // the conversation's next state
+  // Texts the customer may send with one tap, offered with the last reply
+  // (the clarifying question's options, in the customer's script); each is
+  // the option's own wording, which the bot understands as that option.
+  std::vector<std::string> quick_replies;
   // What the bot understood and did, stored with every reply:
   // {"language","script","intent","confidence","policy","flow","step",
   //  "entities":[{"name","value","text"}],"emotion":{"label","intensity"},

@@ -1,4 +1,5 @@
-// End to end: the real server, the demo shop page as the customer and the
+// End to end: the real server, the demo shop page's chat widget as the
+// customer (its shadow root: playwright's CSS selectors pierce it) and the
 // agent console in headless Chromium. Every wait is bounded.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -97,13 +98,14 @@ try {
   await agent.click('button[type=submit]');
   await agent.locator('[role=alert]').filter({ hasText: 'wrong email or password' }).waitFor();
   await customer.goto(base + '/');
+  await customer.click('#launcher');
   await log.locator('.msg.bot').first().waitFor();
   await shots('wrong-password');
 
   // The customer asks about an order, then for a person.
   await customerSays('我的订单 SO20261130001 到哪了');
   await customerSays('转人工');
-  await customer.locator('#state').filter({ hasText: 'waiting for an agent' }).waitFor();
+  await customer.locator('#state[data-status=queued]').waitFor();
   await shots('queued');
 
   // The agent signs in and goes online: the chat arrives with its summary.
@@ -127,7 +129,7 @@ try {
   await agent.press('#reply', 'Enter');
   await agent.locator('.transcript .msg.agent:not(.pending)').filter({ hasText: replyText }).waitFor();
   await log.locator('.msg.agent').filter({ hasText: replyText }).waitFor();
-  await customer.locator('#state').filter({ hasText: 'with an agent' }).waitFor();
+  await customer.locator('#state[data-status=assigned]').waitFor();
   await shots('replied');
 
   // The customer asks a question the knowledge base answers: the agent sees
@@ -159,11 +161,11 @@ try {
   // The agent resolves: the chat leaves the list, the customer's page says closed.
   await agent.getByRole('button', { name: '标记已解决' }).click();
   await until('the chat to leave the list', async () => (await agent.locator('.chat-item').count()) === 0);
-  await customer.locator('#state').filter({ hasText: 'closed' }).waitFor();
+  await customer.locator('#state[data-status=resolved]').waitFor();
   // Asked for a rating: four stars, stored with the conversation.
   await customer.locator('#rate button[data-rating="4"]').click();
   await customer.locator('#rate-done').waitFor();
-  const convId = Number(await customer.evaluate(() => localStorage.getItem('kefu.conversation')));
+  const convId = await customer.evaluate(() => window.kefuWidget.conversation);
   const rated = await (await fetch(`${base}/api/v1/conversations/${convId}`, {
     headers: { Authorization: 'Bearer ' + key }, signal: AbortSignal.timeout(TIMEOUT) })).json();
   if (rated?.csat?.rating !== 4) fail('the rating was not stored: ' + JSON.stringify(rated));
