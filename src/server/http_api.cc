@@ -16,6 +16,7 @@
 #include "core/crypto.h"
 #include "core/csv.h"
 #include "core/json.h"
+#include "handoff/summary.h"
 #include "server/async.h"
 #include "server/uploads.h"
 #include "stats/stats.h"
@@ -781,11 +782,22 @@ asio::awaitable<Response> HttpApi::GetMonitor(Call& c) {
     ++position;
     auto conv = ctx_.store->GetConversation(c.tenant_id, w.conversation_id);
     if (!conv.ok()) continue;
+    // Why the bot handed it over: from its last turns, as the agent's summary says.
+    constexpr int kLookBack = 20;
+    std::string reason = conv->handoff_reason;
+    auto recent = ctx_.store->ReadMessages(
+        c.tenant_id, conv->id, std::max<int64_t>(0, conv->last_seq - kLookBack), kLookBack);
+    if (recent.ok()) {
+      const Json summary = handoff::HandoffSummary(*conv, *recent);
+      if (summary.contains("reason") && summary["reason"].is_string()) {
+        reason = summary["reason"].get<std::string>();
+      }
+    }
     waiting.push_back(Json{{"conversation", w.conversation_id},
                            {"position", position},
                            {"since", w.since_ms},
                            {"waited_s", std::max<int64_t>(0, now - w.since_ms) / 1000},
-                           {"reason", conv->handoff_reason},
+                           {"reason", reason},
                            {"language", conv->language},
                            {"contact_id", conv->contact_id},
                            {"last_message", LastMessage(*ctx_.store, *conv)}});
