@@ -23,6 +23,9 @@ namespace kefu::bus {
 inline constexpr const char* kMessageCreated = "message.created";
 inline constexpr const char* kConversationStatusChanged = "conversation.status_changed";
 inline constexpr const char* kTyping = "typing";
+// An internal note was written: for staff sessions only (the widget ignores
+// it). value: the note's JSON view (conversation::NoteView).
+inline constexpr const char* kNoteCreated = "note.created";
 
 struct Event {
   std::string type;

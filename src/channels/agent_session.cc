@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -25,6 +26,7 @@ namespace {
 constexpr size_t kMaxQueuedFrames = 4096;
 constexpr int kTranscript = 100;  // messages sent with an assigned chat
 constexpr int kSummaryLookBack = 200;  // messages the handoff summary is drawn from
+constexpr int kNotes = 200;  // internal notes sent with a chat
 
 class AgentSession : public std::enable_shared_from_this<AgentSession> {
  public:
@@ -109,8 +111,29 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
                 {"summary", std::move(summary)},
                 {"contact", std::move(contact)},
                 {"messages", std::move(transcript)},
+                {"notes", Notes(conversation_id)},
                 {"suggest", std::move(suggest)}};
   }
+
+  // The conversation's internal notes (staff only), oldest first.
+  Json Notes(int64_t conversation_id) {
+    Json out = Json::array();
+    auto notes = ctx_.store->ListNotes(user_.tenant_id, conversation_id, kNotes);
+    if (!notes.ok()) return out;
+    std::map<int64_t, std::string> names;
+    for (const store::Note& n : *notes) {
+      auto [it, fresh] = names.try_emplace(n.author_id);
+      if (fresh) {
+        if (auto u = ctx_.store->GetUser(user_.tenant_id, n.author_id); u.ok()) {
+          it->second = u->name.empty() ? u->email : u->name;
+        }
+      }
+      out.push_back(conversation::NoteView(n, it->second));
+    }
+    return out;
+  }
+
+  bool Supervises() const { return user_.role == "supervisor" || user_.role == "admin"; }
 
   // Agent assist for a customer's message (the responder's; null if none).
   Json Suggest(const store::Conversation& conv, const store::Message& m) {
@@ -156,6 +179,12 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     if (closing_ || !subscriptions_.count(e.conversation_id)) return;
     if (e.type == bus::kConversationStatusChanged) {
       Send(Json{{"type", "status"}, {"conversation", e.conversation_id}, {"status", e.value}});
+      return;
+    }
+    if (e.type == bus::kNoteCreated) {
+      Json note = Json::parse(e.value, nullptr, false);
+      if (!note.is_object()) return;
+      Send(Json{{"type", "note"}, {"conversation", e.conversation_id}, {"note", std::move(note)}});
       return;
     }
     if (e.type != bus::kMessageCreated || !e.message) return;
@@ -205,8 +234,11 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     return it != j.end() && it->is_string() ? it->get<std::string>() : "";
   }
 
-  // The conversation a frame names, if it is this agent's. Errors sent.
-  std::optional<int64_t> MyConversation(const Json& frame, const std::string& client_id) {
+  // The conversation a frame names, if it is this agent's (or, with
+  // `supervising`, for a supervisor or admin: any live conversation of the
+  // tenant, which they join). Errors sent.
+  std::optional<int64_t> MyConversation(const Json& frame, const std::string& client_id,
+                                        bool supervising = false) {
     auto c = frame.find("conversation");
     if (c == frame.end() || !c->is_number_integer()) {
       SendError(Status::InvalidArgument("\"conversation\" must be a conversation id"), client_id);
@@ -217,7 +249,12 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
       SendError(Status::NotFound("no such conversation"), client_id);
       return std::nullopt;
     }
-    if (conv->status != "assigned" || conv->assignee_id != user_.id) {
+    if (supervising && Supervises() &&
+        (conv->status == "queued" || conv->status == "assigned" || conv->status == "pending")) {
+      return conv->id;
+    }
+    if ((conv->status != "assigned" && conv->status != "pending") ||
+        conv->assignee_id != user_.id) {
       SendError(Status::PermissionDenied("the conversation is not assigned to you"), client_id);
       return std::nullopt;
     }
@@ -246,6 +283,20 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
       Send(Json{{"type", "presence"}, {"status", handoff::PresenceName(p)}});
     } else if (type == "message") {
       OnReply(frame);
+    } else if (type == "note") {
+      OnNote(frame);
+    } else if (type == "pending") {
+      auto conv = MyConversation(frame, "");
+      if (!conv) return;
+      ctx_.handoff->SetPending(user_.tenant_id, user_.id, *conv,
+                               [weak = weak_from_this()](Status s) {
+                                 auto self = weak.lock();
+                                 if (!self || s.ok()) return;  // status follows
+                                 asio::post(self->ws_.get_executor(),
+                                            [self, s] { self->SendError(s, ""); });
+                               });
+    } else if (type == "watch" || type == "unwatch") {
+      OnWatch(frame, type == "watch");
     } else if (type == "resolve" || type == "return_to_bot") {
       auto conv = MyConversation(frame, "");
       if (!conv) return;
@@ -278,7 +329,7 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
                 client_id);
       return;
     }
-    auto conv = MyConversation(frame, client_id);
+    auto conv = MyConversation(frame, client_id, /*supervising=*/true);
     if (!conv) return;
     conversation::Inbound in;
     in.tenant_id = user_.tenant_id;
@@ -306,6 +357,75 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
                             {"duplicate", r->duplicate}});
           });
         });
+  }
+
+  // A supervisor (or admin) joins any live chat of the tenant: its
+  // transcript now and its events live, and may write into it.
+  void OnWatch(const Json& frame, bool watch) {
+    if (!Supervises()) {
+      SendError(Status::PermissionDenied("only supervisors and admins join other agents' chats"),
+                "");
+      return;
+    }
+    auto c = frame.find("conversation");
+    if (c == frame.end() || !c->is_number_integer()) {
+      SendError(Status::InvalidArgument("\"conversation\" must be a conversation id"), "");
+      return;
+    }
+    const int64_t id = c->get<int64_t>();
+    if (!watch) {
+      const auto mine = ctx_.handoff->ChatsOf(user_.id);
+      if (std::find(mine.begin(), mine.end(), id) == mine.end()) Unsubscribe(id);
+      Send(Json{{"type", "unwatched"}, {"conversation", id}});
+      return;
+    }
+    auto conv = ctx_.store->GetConversation(user_.tenant_id, id);
+    if (!conv.ok()) {
+      SendError(Status::NotFound("no such conversation"), "");
+      return;
+    }
+    Json chat = Chat(id);
+    if (chat.is_null()) return;
+    chat["type"] = "watching";
+    Send(chat);
+  }
+
+  // An internal note on a chat of this agent (or, for a supervisor, any
+  // live chat): stored, then shown to every staff session of the chat.
+  void OnNote(const Json& frame) {
+    const std::string client_id = Str(frame, "client_id");
+    if (client_id.size() > 64) {
+      SendError(Status::InvalidArgument("\"client_id\" must have at most 64 characters"), "");
+      return;
+    }
+    auto text = conversation::NoteText(frame);
+    if (!text.ok()) {
+      SendError(text.status(), client_id);
+      return;
+    }
+    auto conv = MyConversation(frame, client_id, /*supervising=*/true);
+    if (!conv) return;
+    store::NewNote n{user_.tenant_id, *conv, user_.id, std::move(*text)};
+    const std::string author = user_.name.empty() ? user_.email : user_.name;
+    ctx_.store->AddNote(std::move(n), [weak = weak_from_this(), bus = ctx_.bus, client_id,
+                                       author](Result<store::Note> r) {
+      if (r.ok()) {
+        bus->Publish(bus::Event{bus::kNoteCreated, r->tenant_id, r->conversation_id, nullptr,
+                                DumpJson(conversation::NoteView(*r, author)), 0});
+      }
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->ws_.get_executor(), [self, client_id, r = std::move(r)] {
+        if (!r.ok()) {
+          self->SendError(r.status(), client_id);
+          return;
+        }
+        self->Send(Json{{"type", "note_ack"},
+                        {"client_id", client_id},
+                        {"conversation", r->conversation_id},
+                        {"id", r->id}});
+      });
+    });
   }
 
   // ---- writing ----

@@ -44,4 +44,27 @@ Json ConversationView(const store::Conversation& c) {
   return j;
 }
 
+Result<std::string> NoteText(const Json& body) {
+  auto it = body.find("text");
+  if (it == body.end() || !it->is_string()) {
+    return Status::InvalidArgument("\"text\" must be a string");
+  }
+  std::string text = it->get<std::string>();
+  size_t chars = 0;
+  for (unsigned char ch : text) chars += (ch & 0xC0) != 0x80;
+  if (chars == 0) return Status::InvalidArgument("\"text\" must not be empty");
+  if (chars > kMaxNoteChars) {
+    return Status::InvalidArgument("\"text\" is " + std::to_string(chars) +
+                                   " characters; a note has at most " +
+                                   std::to_string(kMaxNoteChars));
+  }
+  return text;
+}
+
+Json NoteView(const store::Note& n, const std::string& author) {
+  return Json{{"id", n.id},          {"conversation", n.conversation_id},
+              {"author_id", n.author_id}, {"author", author},
+              {"text", n.text},      {"created_at", n.created_at}};
+}
+
 }  // namespace kefu::conversation

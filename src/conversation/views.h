@@ -18,4 +18,14 @@ Json MessageView(const store::Message& m, Audience audience = Audience::kCustome
 //  handoff_reason?}
 Json ConversationView(const store::Conversation& c);
 
+// Internal notes: staff only, never sent to a customer (not over the widget,
+// not in a resume, not in any contact-facing API).
+inline constexpr size_t kMaxNoteChars = 2000;
+// The note's text, checked: InvalidArgument naming the limit when it is
+// empty, longer than kMaxNoteChars characters (code points) or not a string.
+Result<std::string> NoteText(const Json& body);
+// {id, conversation, author_id, author, text, created_at}; `author` is the
+// writer's name ("" when unknown).
+Json NoteView(const store::Note& n, const std::string& author);
+
 }  // namespace kefu::conversation

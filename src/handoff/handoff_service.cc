@@ -28,16 +28,19 @@ Status HandoffService::Start() {
   {
     std::lock_guard lock(mu_);
     for (const store::Tenant& t : *tenants) {
-      for (const char* status : {"queued", "assigned"}) {
+      for (const char* status : {"queued", "assigned", "pending"}) {
         store::ConversationQuery q;
         q.status = status;
         q.limit = 10000;
         auto list = d_.store->ListConversations(t.id, q);
         if (!list.ok()) return list.status();
         for (const store::Conversation& c : *list) {
-          if (c.status == "assigned" && c.assignee_id) {
+          if (c.status == "pending" && c.assignee_id) {
             router_.Assigned(*c.assignee_id, c.id);
-          } else {
+            router_.SetPending(*c.assignee_id, c.id, true);
+          } else if (c.status == "assigned" && c.assignee_id) {
+            router_.Assigned(*c.assignee_id, c.id);
+          } else if (c.status != "pending") {
             router_.Enqueue({c.tenant_id, c.id, 0, c.updated_at, LanguageOf(c.language)});
           }
         }
@@ -45,6 +48,18 @@ Status HandoffService::Start() {
     }
   }
   subscription_ = d_.bus->SubscribeAll([this](const bus::Event& e) {
+    if (e.type == bus::kMessageCreated && e.message &&
+        e.message->sender == store::Sender::kContact) {
+      bool pending = false;
+      {
+        std::lock_guard lock(mu_);
+        pending = router_.IsPending(e.conversation_id);
+      }
+      if (pending) {
+        d_.executor->Post([this, t = e.tenant_id, c = e.conversation_id] { Resume(t, c); });
+      }
+      return;
+    }
     if (e.type != bus::kConversationStatusChanged || e.value != "queued") return;
     // Off the publisher's thread (the store's writer, or a strand).
     d_.executor->Post([this, e] { OnEvent(e); });
@@ -53,13 +68,13 @@ Status HandoffService::Start() {
   // chats after the grace period, as after a disconnect.
   d_.executor->PostAfter(options_.requeue_grace_ms, [this, tenants = *tenants] {
     for (const store::Tenant& t : tenants) {
-      store::ConversationQuery q;
-      q.status = "assigned";
-      q.limit = 10000;
-      auto list = d_.store->ListConversations(t.id, q);
-      if (!list.ok()) continue;
       std::set<int64_t> gone;
-      {
+      for (const char* status : {"assigned", "pending"}) {
+        store::ConversationQuery q;
+        q.status = status;
+        q.limit = 10000;
+        auto list = d_.store->ListConversations(t.id, q);
+        if (!list.ok()) continue;
         std::lock_guard lock(mu_);
         for (const auto& c : *list) {
           if (c.assignee_id && router_.PresenceOf(*c.assignee_id) == Presence::kOffline) {
@@ -151,19 +166,19 @@ void HandoffService::AgentDisconnected(uint64_t session) {
 }
 
 void HandoffService::Requeue(int64_t tenant_id, int64_t user_id) {
-  std::vector<int64_t> chats;
+  std::vector<std::pair<int64_t, bool>> chats;  // conversation, pending
   {
     std::lock_guard lock(mu_);
     if (router_.PresenceOf(user_id) != Presence::kOffline) return;
-    chats = router_.ChatsOf(user_id);
+    for (int64_t c : router_.ChatsOf(user_id)) chats.emplace_back(c, router_.IsPending(c));
   }
-  for (int64_t conversation : chats) {
+  for (auto [conversation, pending] : chats) {
     store::ConversationChange ch;
     ch.tenant_id = tenant_id;
     ch.id = conversation;
     ch.status = "queued";
     ch.assignee_id = std::optional<int64_t>();
-    ch.expect_status = "assigned";
+    ch.expect_status = pending ? "pending" : "assigned";
     ch.expect_assignee = user_id;
     ch.events.push_back({kConversationRequeued, DumpJson(Json{{"agent_id", user_id},
                                                               {"reason", "agent_gone"}})});
@@ -300,7 +315,10 @@ void HandoffService::Release(int64_t tenant_id, int64_t user_id, int64_t convers
   ch.id = conversation_id;
   ch.status = status;
   if (status == "bot") ch.assignee_id = std::optional<int64_t>();
-  ch.expect_status = "assigned";
+  {
+    std::lock_guard lock(mu_);
+    ch.expect_status = router_.IsPending(conversation_id) ? "pending" : "assigned";
+  }
   ch.expect_assignee = user_id;
   ch.events.push_back({status == "resolved" ? kConversationResolved : kConversationReturnedToBot,
                        DumpJson(Json{{"agent_id", user_id}})});
@@ -325,6 +343,67 @@ void HandoffService::Release(int64_t tenant_id, int64_t user_id, int64_t convers
           Dispatch();  // a free seat
         });
       });
+}
+
+void HandoffService::SetPending(int64_t tenant_id, int64_t user_id, int64_t conversation_id,
+                                store::StatusCallback done) {
+  store::ConversationChange ch;
+  ch.tenant_id = tenant_id;
+  ch.id = conversation_id;
+  ch.status = "pending";
+  ch.expect_status = "assigned";
+  ch.expect_assignee = user_id;
+  ch.events.push_back({kConversationPending, DumpJson(Json{{"agent_id", user_id}})});
+  d_.store->UpdateConversation(
+      std::move(ch), [this, user_id, conversation_id, done = std::move(done)](
+                         Result<store::Conversation> r) {
+        d_.executor->Post([this, user_id, conversation_id, done, r = std::move(r)] {
+          if (!r.ok()) {
+            done(r.status().code() == Code::kAlreadyExists
+                     ? Status::PermissionDenied("the conversation is not assigned to you")
+                     : r.status());
+            return;
+          }
+          {
+            std::lock_guard lock(mu_);
+            router_.SetPending(user_id, conversation_id, true);
+          }
+          PublishStatus(*r);
+          done(Status::Ok());
+          Dispatch();  // a free seat
+        });
+      });
+}
+
+void HandoffService::Resume(int64_t tenant_id, int64_t conversation_id) {
+  auto c = d_.store->GetConversation(tenant_id, conversation_id);
+  if (!c.ok() || c->status != "pending" || !c->assignee_id) return;
+  const int64_t agent = *c->assignee_id;
+  store::ConversationChange ch;
+  ch.tenant_id = tenant_id;
+  ch.id = conversation_id;
+  ch.status = "assigned";
+  ch.expect_status = "pending";
+  ch.expect_assignee = agent;
+  ch.events.push_back(
+      {kConversationResumed, DumpJson(Json{{"agent_id", agent}, {"reason", "customer_wrote"}})});
+  d_.store->UpdateConversation(std::move(ch), [this, agent, conversation_id](
+                                                  Result<store::Conversation> r) {
+    d_.executor->Post([this, agent, conversation_id, r = std::move(r)] {
+      if (!r.ok()) return;  // resumed, resolved or moved meanwhile
+      {
+        std::lock_guard lock(mu_);
+        router_.SetPending(agent, conversation_id, false);
+      }
+      spdlog::info("conv={} assigned again: the customer wrote", conversation_id);
+      PublishStatus(*r);
+    });
+  });
+}
+
+HandoffService::Snapshot HandoffService::SnapshotOf(int64_t tenant_id) const {
+  std::lock_guard lock(mu_);
+  return Snapshot{router_.LineOf(tenant_id), router_.AgentsOf(tenant_id)};
 }
 
 void HandoffService::Notify(int64_t user_id, const AgentNotice& n) {

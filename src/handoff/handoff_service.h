@@ -7,6 +7,9 @@
 // shows the new status) and the agent's sessions. An agent whose last
 // session ends keeps their chats for a grace period (a reload of the
 // console); after it, the chats go back to the line, nothing dropped.
+// An agent may set a chat pending (waiting on the customer or a third
+// party): it stays theirs but frees a seat (router.h); the customer's next
+// message makes it assigned again, and the agent's sessions see the status.
 //
 // Thread-safety: thread-safe. Callbacks to sessions run on the executor.
 // Single node: the line lives in this process (a Redis-backed router comes
@@ -34,6 +37,8 @@ inline constexpr const char* kConversationAssigned = "conversation.assigned";
 inline constexpr const char* kConversationRequeued = "conversation.requeued";
 inline constexpr const char* kConversationResolved = "conversation.resolved";
 inline constexpr const char* kConversationReturnedToBot = "conversation.returned_to_bot";
+inline constexpr const char* kConversationPending = "conversation.pending";
+inline constexpr const char* kConversationResumed = "conversation.resumed";
 // Bus only (not stored): a waiting customer's place changed. Value:
 // {"position": 1-based, "waiting": the line's length, "estimated_wait_s":
 // seconds or null when unknown (no agent online, no wait seen yet)}.
@@ -84,6 +89,19 @@ class HandoffService {
   void Release(int64_t tenant_id, int64_t user_id, int64_t conversation_id,
                const std::string& status, store::StatusCallback done);
 
+  // The agent waits on the customer: an assigned chat of theirs becomes
+  // "pending" (still theirs, not counted against their capacity). Errors:
+  // NotFound, PermissionDenied (not theirs or not assigned).
+  void SetPending(int64_t tenant_id, int64_t user_id, int64_t conversation_id,
+                  store::StatusCallback done);
+
+  // The supervisor's view of a tenant: the line in order and the agents.
+  struct Snapshot {
+    std::vector<Waiting> waiting;
+    std::vector<AgentLoad> agents;
+  };
+  Snapshot SnapshotOf(int64_t tenant_id) const;
+
   std::vector<int64_t> ChatsOf(int64_t user_id) const;
   Presence PresenceOf(int64_t user_id) const;
   int Position(int64_t conversation_id) const;
@@ -101,6 +119,8 @@ class HandoffService {
   };
 
   void OnEvent(const bus::Event& e);
+  // The customer wrote in a pending chat: assigned again.
+  void Resume(int64_t tenant_id, int64_t conversation_id);
   void Enqueue(const store::Conversation& c);
   // Runs the router and applies what it decides.
   void Dispatch();

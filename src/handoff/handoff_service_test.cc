@@ -200,5 +200,86 @@ TEST_F(HandoffServiceTest, AnAbsentAgentsChatsGoBackToTheLineAndToTheNextAgent) 
   EXPECT_TRUE(service_->ChatsOf(agents_[1]).empty());
 }
 
+TEST_F(HandoffServiceTest, PendingFreesASeatAndTheCustomersMessageMakesItAssignedAgain) {
+  StartService();
+  uint64_t s = service_->AgentConnected(tenant_, agents_[0], [](const AgentNotice&) {});
+  ASSERT_TRUE(service_->SetPresence(s, Presence::kOnline, /*capacity=*/1).ok());
+  const int64_t c = NewConversation("queued");
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, c, nullptr, "queued", 0});
+  ASSERT_TRUE(Until([&] { return StatusOf(c) == "assigned"; }));
+  const int64_t next = NewConversation("queued");
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, next, nullptr, "queued", 0});
+  ASSERT_TRUE(Until([&] { return service_->Position(next) == 1; }));
+  // Only the assignee may set it pending.
+  std::promise<Status> wrong, done;
+  service_->SetPending(tenant_, agents_[1], c, [&](Status st) { wrong.set_value(st); });
+  service_->SetPending(tenant_, agents_[0], c, [&](Status st) { done.set_value(st); });
+  auto f1 = wrong.get_future(), f2 = done.get_future();
+  ASSERT_TRUE(Until([&] {
+    return f1.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
+           f2.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }));
+  EXPECT_EQ(f1.get().code(), Code::kPermissionDenied);
+  ASSERT_TRUE(f2.get().ok());
+  EXPECT_EQ(StatusOf(c), "pending");
+  EXPECT_EQ(store_->GetConversation(tenant_, c)->assignee_id, agents_[0]) << "still theirs";
+  // Pending does not count against capacity: the next chat is theirs too.
+  ASSERT_TRUE(Until([&] { return StatusOf(next) == "assigned"; }));
+  EXPECT_EQ(service_->ChatsOf(agents_[0]).size(), 2u);
+  auto snap = service_->SnapshotOf(tenant_);
+  ASSERT_EQ(snap.agents.size(), 1u);
+  EXPECT_EQ(snap.agents[0].active, 1);
+  EXPECT_EQ(snap.agents[0].pending, 1);
+  EXPECT_TRUE(snap.waiting.empty());
+  // The customer writes: assigned again, and the bus says so.
+  std::mutex mu;
+  std::vector<std::string> statuses;
+  bus_->Subscribe(c, [&](const bus::Event& e) {
+    std::lock_guard lock(mu);
+    if (e.type == bus::kConversationStatusChanged) statuses.push_back(e.value);
+  });
+  store::Message m;
+  m.tenant_id = tenant_;
+  m.conversation_id = c;
+  m.sender = store::Sender::kContact;
+  m.text = "I found the receipt";
+  bus_->Publish({bus::kMessageCreated, tenant_, c, std::make_shared<store::Message>(m), "", 0});
+  ASSERT_TRUE(Until([&] { return StatusOf(c) == "assigned"; }));
+  ASSERT_TRUE(Until([&] {
+    std::lock_guard lock(mu);
+    return statuses == std::vector<std::string>{"assigned"};
+  }));
+  EXPECT_EQ(service_->SnapshotOf(tenant_).agents[0].active, 2);
+  // Resolving works from pending as from assigned.
+  std::promise<Status> p2, r2;
+  service_->SetPending(tenant_, agents_[0], next, [&](Status st) { p2.set_value(st); });
+  auto fp = p2.get_future();
+  ASSERT_TRUE(Until([&] { return fp.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+  ASSERT_TRUE(fp.get().ok());
+  service_->Release(tenant_, agents_[0], next, "resolved", [&](Status st) { r2.set_value(st); });
+  auto fr = r2.get_future();
+  ASSERT_TRUE(Until([&] { return fr.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+  EXPECT_TRUE(fr.get().ok());
+  EXPECT_EQ(StatusOf(next), "resolved");
+  EXPECT_EQ(service_->ChatsOf(agents_[0]), std::vector<int64_t>{c});
+}
+
+TEST_F(HandoffServiceTest, AnAbsentAgentsPendingChatsGoBackToTheLineToo) {
+  StartService();
+  uint64_t s = service_->AgentConnected(tenant_, agents_[0], [](const AgentNotice&) {});
+  ASSERT_TRUE(service_->SetPresence(s, Presence::kOnline).ok());
+  const int64_t c = NewConversation("queued");
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, c, nullptr, "queued", 0});
+  ASSERT_TRUE(Until([&] { return StatusOf(c) == "assigned"; }));
+  std::promise<Status> p;
+  service_->SetPending(tenant_, agents_[0], c, [&](Status st) { p.set_value(st); });
+  auto f = p.get_future();
+  ASSERT_TRUE(Until([&] { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+  ASSERT_TRUE(f.get().ok());
+  service_->AgentDisconnected(s);
+  ASSERT_TRUE(Until([&] { return StatusOf(c) == "queued"; }));
+  EXPECT_EQ(service_->Position(c), 1);
+}
+
 }  // namespace
 }  // namespace kefu::handoff

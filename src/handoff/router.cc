@@ -79,6 +79,7 @@ void Router::Assigned(int64_t agent_id, int64_t conversation_id) {
 void Router::Released(int64_t agent_id, int64_t conversation_id, int64_t now_ms) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) return;
+  it->second.pending.erase(conversation_id);
   if (it->second.chats.erase(conversation_id) && it->second.chats.empty()) {
     it->second.idle_since_ms = now_ms;
   }
@@ -86,7 +87,7 @@ void Router::Released(int64_t agent_id, int64_t conversation_id, int64_t now_ms)
 
 bool Router::Eligible(const Agent& a, const Waiting& w) const {
   if (a.presence != Presence::kOnline || a.tenant_id != w.tenant_id) return false;
-  if (static_cast<int>(a.chats.size()) >= a.capacity) return false;
+  if (static_cast<int>(Load(a)) >= a.capacity) return false;
   if (a.languages.empty() || w.language.empty()) return true;
   return std::find(a.languages.begin(), a.languages.end(), w.language) != a.languages.end();
 }
@@ -101,8 +102,8 @@ std::vector<Assignment> Router::Assign() {
       const Agent* best_agent = nullptr;
       for (const auto& [id, a] : agents_) {
         if (!Eligible(a, w)) continue;
-        if (best_agent == nullptr || a.chats.size() < best_agent->chats.size() ||
-            (a.chats.size() == best_agent->chats.size() &&
+        if (best_agent == nullptr || Load(a) < Load(*best_agent) ||
+            (Load(a) == Load(*best_agent) &&
              a.idle_since_ms < best_agent->idle_since_ms)) {
           best = id;
           best_agent = &a;
@@ -118,6 +119,41 @@ std::vector<Assignment> Router::Assign() {
       k = keys.erase(k);
     }
     line = keys.empty() ? lines_.erase(line) : std::next(line);
+  }
+  return out;
+}
+
+void Router::SetPending(int64_t agent_id, int64_t conversation_id, bool pending) {
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end() || !it->second.chats.count(conversation_id)) return;
+  if (pending) {
+    it->second.pending.insert(conversation_id);
+  } else {
+    it->second.pending.erase(conversation_id);
+  }
+}
+
+bool Router::IsPending(int64_t conversation_id) const {
+  for (const auto& [id, a] : agents_) {
+    if (a.pending.count(conversation_id)) return true;
+  }
+  return false;
+}
+
+std::vector<Waiting> Router::LineOf(int64_t tenant_id) const {
+  std::vector<Waiting> out;
+  auto line = lines_.find(tenant_id);
+  if (line == lines_.end()) return out;
+  for (const Key& k : line->second) out.push_back(waiting_.at(k.conversation_id));
+  return out;
+}
+
+std::vector<AgentLoad> Router::AgentsOf(int64_t tenant_id) const {
+  std::vector<AgentLoad> out;
+  for (const auto& [id, a] : agents_) {
+    if (a.tenant_id != tenant_id) continue;
+    out.push_back({id, a.presence, a.capacity, static_cast<int>(Load(a)),
+                   static_cast<int>(a.pending.size())});
   }
   return out;
 }

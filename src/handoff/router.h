@@ -1,7 +1,11 @@
 // The router: who answers a conversation the bot handed over. Waiting
 // conversations of a tenant form one line, ordered by priority, then by how
 // long they have waited; each goes to the tenant's online agent with the
-// fewest chats below their capacity (ties: the one idle longest). A pure
+// fewest chats below their capacity (ties: the one idle longest). A chat
+// set pending (the agent waits on the customer or a third party) stays the
+// agent's but does not count against their capacity or load, so they can
+// take new chats meanwhile; when it is active again it counts again (even
+// beyond capacity: nothing is taken away from an agent). A pure
 // value with an injected clock (times are arguments), so every decision is
 // unit-tested; HandoffService (handoff_service.h) applies them.
 //
@@ -28,6 +32,15 @@ struct Waiting {
   int priority = 0;       // higher first
   int64_t since_ms = 0;   // queued at
   std::string language;   // the customer's ("zh", "en"); empty: any agent
+};
+
+// An agent as the supervisor's view shows it.
+struct AgentLoad {
+  int64_t agent_id = 0;
+  Presence presence = Presence::kOffline;
+  int capacity = 0;
+  int active = 0;   // chats that count against capacity
+  int pending = 0;  // chats set pending (not counted)
 };
 
 struct Assignment {
@@ -62,6 +75,11 @@ class Router {
   // bot, or taken away); `now_ms` starts their idle time when it was the last.
   void Released(int64_t agent_id, int64_t conversation_id, int64_t now_ms);
 
+  // The agent's chat waits on the customer (true: not counted against
+  // capacity) or is active again (false). Unknown chats are ignored.
+  void SetPending(int64_t agent_id, int64_t conversation_id, bool pending);
+  bool IsPending(int64_t conversation_id) const;
+
   // The assignments to make now (already counted here: a failed one must
   // be undone with Released and Enqueue).
   std::vector<Assignment> Assign();
@@ -75,6 +93,10 @@ class Router {
   bool IsWaiting(int64_t conversation_id) const { return waiting_.count(conversation_id) > 0; }
   // Every waiting conversation's place, line by line.
   std::vector<Place> Places() const;
+  // The tenant's waiting conversations in line order.
+  std::vector<Waiting> LineOf(int64_t tenant_id) const;
+  // The tenant's agents the router knows (by user id).
+  std::vector<AgentLoad> AgentsOf(int64_t tenant_id) const;
 
  private:
   struct Agent {
@@ -83,6 +105,7 @@ class Router {
     int capacity = 1;
     std::vector<std::string> languages;
     std::set<int64_t> chats;
+    std::set<int64_t> pending;  // of chats: waiting on the customer, not counted
     int64_t idle_since_ms = 0;  // when the last chat ended (or the agent came online)
   };
   // The line's order: priority desc, since asc, id asc.
@@ -93,6 +116,7 @@ class Router {
     bool operator<(const Key& o) const;
   };
   bool Eligible(const Agent& a, const Waiting& w) const;
+  static size_t Load(const Agent& a) { return a.chats.size() - a.pending.size(); }
 
   std::map<int64_t, Waiting> waiting_;          // by conversation
   std::map<int64_t, std::set<Key>> lines_;      // by tenant

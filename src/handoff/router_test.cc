@@ -98,5 +98,52 @@ TEST(Router, AssignedAtStartUpCountsAgainstCapacity) {
   EXPECT_STREQ(PresenceName(Presence::kOnline), "online");
 }
 
+TEST(Router, PendingChatsStayTheAgentsButFreeTheirSeat) {
+  Router r;
+  r.SetAgent(kTenant, 1, Presence::kOnline, 1, {}, 0);
+  r.SetAgent(kTenant, 2, Presence::kOnline, 2, {}, 10);
+  r.Enqueue(W(10, 1));
+  r.Enqueue(W(11, 2));
+  r.Enqueue(W(12, 3));
+  ASSERT_EQ(r.Assign().size(), 3u);  // 1 has 10; 2 has 11 and 12: everybody full
+  r.Enqueue(W(13, 4));
+  EXPECT_TRUE(r.Assign().empty());
+  // Agent 1 waits on the customer of 10: still theirs, not counted.
+  r.SetPending(1, 10, true);
+  EXPECT_TRUE(r.IsPending(10));
+  EXPECT_EQ(r.ChatsOf(1), std::vector<int64_t>{10});
+  auto a = r.Assign();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].conversation_id, 13);
+  EXPECT_EQ(a[0].agent_id, 1);
+  auto loads = r.AgentsOf(kTenant);
+  ASSERT_EQ(loads.size(), 2u);
+  EXPECT_EQ(loads[0].agent_id, 1);
+  EXPECT_EQ(loads[0].active, 1);
+  EXPECT_EQ(loads[0].pending, 1);
+  EXPECT_EQ(loads[0].capacity, 1);
+  // The customer writes: 10 counts again, beyond capacity, and is kept.
+  r.SetPending(1, 10, false);
+  EXPECT_FALSE(r.IsPending(10));
+  EXPECT_EQ(r.AgentsOf(kTenant)[0].active, 2);
+  EXPECT_EQ(r.ChatsOf(1).size(), 2u);
+  r.Enqueue(W(14, 5));
+  EXPECT_TRUE(r.Assign().empty());
+  // A pending chat released is gone from both counts; another agent's chat
+  // or an unknown one cannot be set pending.
+  r.SetPending(1, 10, true);
+  r.Released(1, 10, 50);
+  EXPECT_FALSE(r.IsPending(10));
+  r.SetPending(1, 11, true);
+  EXPECT_FALSE(r.IsPending(11));
+  EXPECT_EQ(r.AgentsOf(/*tenant=*/2).size(), 0u);
+  // The line as the supervisor sees it.
+  r.Enqueue(W(15, 6, /*priority=*/2));
+  auto line = r.LineOf(kTenant);
+  ASSERT_EQ(line.size(), 2u);
+  EXPECT_EQ(line[0].conversation_id, 15);
+  EXPECT_EQ(line[1].conversation_id, 14);
+}
+
 }  // namespace
 }  // namespace kefu::handoff

@@ -16,6 +16,7 @@
 #include "core/crypto.h"
 #include "core/csv.h"
 #include "core/json.h"
+#include "handoff/summary.h"
 #include "server/async.h"
 #include "server/uploads.h"
 #include "stats/stats.h"
@@ -267,6 +268,13 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::get, "/api/v1/kb/search", a::kStaff, &HttpApi::SearchKnowledge},
       // The numbers are for whoever runs the service, not for each agent.
       {V::get, "/api/v1/stats", a::kSupervisors, &HttpApi::GetStats},
+      // Internal notes: staff read them; a signed-in person writes them.
+      {V::get, "/api/v1/conversations/{}/notes", a::kStaff, &HttpApi::ListNotes},
+      {V::post, "/api/v1/conversations/{}/notes", a::kUsers, &HttpApi::AddNote},
+      // The customer panel: the contact and its conversations on every channel.
+      {V::get, "/api/v1/contacts/{}/conversations", a::kStaff, &HttpApi::ContactConversations},
+      // The supervisor's view: the line, the agents, the live chats.
+      {V::get, "/api/v1/monitor", a::kSupervisors, &HttpApi::GetMonitor},
   };
   return routes;
 }
@@ -672,6 +680,175 @@ asio::awaitable<Response> HttpApi::PostMessage(Call& c) {
                               {"contact_id", contact->id},
                               {"seq", r->seq},
                               {"duplicate", r->duplicate}},
+                         c.req);
+}
+
+// ---- internal notes, the customer panel, the supervisor's view ----------------
+
+namespace {
+
+// The name staff know a user by ("" for an unknown id).
+std::string UserName(store::Store& store, int64_t tenant_id, int64_t user_id,
+                     std::map<int64_t, std::string>* cache) {
+  auto [it, fresh] = cache->try_emplace(user_id);
+  if (fresh) {
+    if (auto u = store.GetUser(tenant_id, user_id); u.ok()) {
+      it->second = u->name.empty() ? u->email : u->name;
+    }
+  }
+  return it->second;
+}
+
+// The conversation's newest message as a one-line preview, or null.
+Json LastMessage(store::Store& store, const store::Conversation& conv) {
+  if (conv.last_seq <= 0) return nullptr;
+  auto msgs = store.ReadMessages(conv.tenant_id, conv.id, conv.last_seq - 1, 1);
+  if (!msgs.ok() || msgs->empty()) return nullptr;
+  const store::Message& m = msgs->front();
+  return Json{{"seq", m.seq},
+              {"sender", store::SenderName(m.sender)},
+              {"text", m.text},
+              {"created_at", m.created_at}};
+}
+
+}  // namespace
+
+asio::awaitable<Response> HttpApi::ListNotes(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id) co_return Error(Status::NotFound("no such conversation"), c.req);
+  auto conv = ctx_.store->GetConversation(c.tenant_id, *id);
+  if (!conv.ok()) co_return Error(conv.status(), c.req);
+  auto notes = ctx_.store->ListNotes(c.tenant_id, *id, 1000);
+  if (!notes.ok()) co_return Error(notes.status(), c.req);
+  std::map<int64_t, std::string> names;
+  Json out = Json::array();
+  for (const store::Note& n : *notes) {
+    out.push_back(conversation::NoteView(n, UserName(*ctx_.store, c.tenant_id, n.author_id, &names)));
+  }
+  co_return JsonResponse(http::status::ok, Json{{"conversation", *id}, {"notes", out}}, c.req);
+}
+
+asio::awaitable<Response> HttpApi::AddNote(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id) co_return Error(Status::NotFound("no such conversation"), c.req);
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto text = conversation::NoteText(*body);
+  if (!text.ok()) co_return Error(text.status(), c.req);
+  store::NewNote n{c.tenant_id, *id, c.user->id, std::move(*text)};
+  auto add = [&](auto cb) { ctx_.store->AddNote(std::move(n), cb); };
+  auto note = co_await AwaitResult<store::Note>(std::move(add));
+  if (!note.ok()) co_return Error(note.status(), c.req);
+  const std::string author = c.user->name.empty() ? c.user->email : c.user->name;
+  Json view = conversation::NoteView(*note, author);
+  ctx_.bus->Publish(bus::Event{bus::kNoteCreated, note->tenant_id, note->conversation_id, nullptr,
+                               DumpJson(view), 0});
+  co_return JsonResponse(http::status::created, Json{{"note", std::move(view)}}, c.req);
+}
+
+asio::awaitable<Response> HttpApi::ContactConversations(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id) co_return Error(Status::NotFound("no such contact"), c.req);
+  auto contact = ctx_.store->GetContact(c.tenant_id, *id);
+  if (!contact.ok()) co_return Error(contact.status(), c.req);
+  store::ConversationQuery q;
+  q.contact_id = *id;
+  q.limit = 50;
+  auto list = ctx_.store->ListConversations(c.tenant_id, q);
+  if (!list.ok()) co_return Error(list.status(), c.req);
+  Json out = Json::array();
+  for (const store::Conversation& conv : *list) {
+    Json j = ConversationView(conv);
+    j["last_message"] = LastMessage(*ctx_.store, conv);
+    out.push_back(std::move(j));
+  }
+  Json profile{{"id", contact->id},
+               {"name", contact->name},
+               {"external_id", contact->external_id},
+               {"language", contact->language},
+               {"created_at", contact->created_at}};
+  co_return JsonResponse(http::status::ok,
+                         Json{{"contact", std::move(profile)}, {"conversations", std::move(out)}},
+                         c.req);
+}
+
+asio::awaitable<Response> HttpApi::GetMonitor(Call& c) {
+  const int64_t now = ctx_.clock->NowMillis();
+  const handoff::HandoffService::Snapshot snap = ctx_.handoff->SnapshotOf(c.tenant_id);
+  std::map<int64_t, std::string> names;
+  Json waiting = Json::array();
+  int position = 0;
+  for (const handoff::Waiting& w : snap.waiting) {
+    ++position;
+    auto conv = ctx_.store->GetConversation(c.tenant_id, w.conversation_id);
+    if (!conv.ok()) continue;
+    // Why the bot handed it over: from its last turns, as the agent's summary says.
+    constexpr int kLookBack = 20;
+    std::string reason = conv->handoff_reason;
+    auto recent = ctx_.store->ReadMessages(
+        c.tenant_id, conv->id, std::max<int64_t>(0, conv->last_seq - kLookBack), kLookBack);
+    if (recent.ok()) {
+      const Json summary = handoff::HandoffSummary(*conv, *recent);
+      if (summary.contains("reason") && summary["reason"].is_string()) {
+        reason = summary["reason"].get<std::string>();
+      }
+    }
+    waiting.push_back(Json{{"conversation", w.conversation_id},
+                           {"position", position},
+                           {"since", w.since_ms},
+                           {"waited_s", std::max<int64_t>(0, now - w.since_ms) / 1000},
+                           {"reason", reason},
+                           {"language", conv->language},
+                           {"contact_id", conv->contact_id},
+                           {"last_message", LastMessage(*ctx_.store, *conv)}});
+  }
+  std::map<int64_t, handoff::AgentLoad> loads;
+  for (const handoff::AgentLoad& a : snap.agents) loads[a.agent_id] = a;
+  Json agents = Json::array();
+  auto users = ctx_.store->ListUsers(c.tenant_id);
+  if (!users.ok()) co_return Error(users.status(), c.req);
+  for (const store::User& u : *users) {
+    names[u.id] = u.name.empty() ? u.email : u.name;
+    auto l = loads.find(u.id);
+    const handoff::AgentLoad load = l == loads.end() ? handoff::AgentLoad{u.id} : l->second;
+    agents.push_back(Json{{"id", u.id},
+                          {"name", u.name},
+                          {"email", u.email},
+                          {"role", u.role},
+                          {"presence", handoff::PresenceName(load.presence)},
+                          {"chats", load.active},
+                          {"pending", load.pending},
+                          {"capacity", load.capacity}});
+  }
+  Json chats = Json::array();
+  for (const char* status : {"assigned", "pending"}) {
+    store::ConversationQuery q;
+    q.status = status;
+    q.limit = 200;
+    auto list = ctx_.store->ListConversations(c.tenant_id, q);
+    if (!list.ok()) co_return Error(list.status(), c.req);
+    for (const store::Conversation& conv : *list) {
+      Json j{{"conversation", conv.id},
+             {"status", conv.status},
+             {"contact_id", conv.contact_id},
+             {"assignee_id", conv.assignee_id ? Json(*conv.assignee_id) : Json(nullptr)},
+             {"assignee", conv.assignee_id
+                              ? UserName(*ctx_.store, c.tenant_id, *conv.assignee_id, &names)
+                              : std::string()},
+             {"language", conv.language},
+             {"updated_at", conv.updated_at},
+             {"last_message", LastMessage(*ctx_.store, conv)}};
+      chats.push_back(std::move(j));
+    }
+  }
+  std::sort(chats.begin(), chats.end(), [](const Json& a, const Json& b) {
+    return a["conversation"].get<int64_t>() > b["conversation"].get<int64_t>();
+  });
+  co_return JsonResponse(http::status::ok,
+                         Json{{"waiting", std::move(waiting)},
+                              {"agents", std::move(agents)},
+                              {"chats", std::move(chats)},
+                              {"server_time", now}},
                          c.req);
 }
 

@@ -99,6 +99,10 @@ class HttpApi {
   boost::asio::awaitable<Response> ImportFaq(Call& c);
   boost::asio::awaitable<Response> SearchKnowledge(Call& c);
   boost::asio::awaitable<Response> GetStats(Call& c);
+  boost::asio::awaitable<Response> ListNotes(Call& c);
+  boost::asio::awaitable<Response> AddNote(Call& c);
+  boost::asio::awaitable<Response> ContactConversations(Call& c);
+  boost::asio::awaitable<Response> GetMonitor(Call& c);
   // Applies FAQ answer edits ({id: {lang: text}}) off the I/O threads.
   boost::asio::awaitable<Response> ApplyFaqEdits(Call& c, Json answers);
 

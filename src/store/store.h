@@ -277,6 +277,23 @@ struct CannedResponse {
   int64_t updated_at = 0;
 };
 
+// An internal note: staff only, never shown to the customer.
+struct Note {
+  int64_t id = 0;
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int64_t author_id = 0;  // the user who wrote it
+  std::string text;
+  int64_t created_at = 0;
+};
+
+struct NewNote {
+  int64_t tenant_id = 0;
+  int64_t conversation_id = 0;
+  int64_t author_id = 0;
+  std::string text;
+};
+
 struct NewAuditEntry {
   int64_t tenant_id = 0;  // used by AppendAudit; a write carrying the entry uses its own
   std::string actor_kind;
@@ -450,6 +467,9 @@ class Store {
   virtual void PutCannedResponse(CannedResponse r, Callback<CannedResponse> done) = 0;
   // Errors: NotFound (no such id in the tenant).
   virtual void DeleteCannedResponse(int64_t tenant_id, int64_t id, StatusCallback done) = 0;
+  // Errors: NotFound (conversation of another tenant / unknown),
+  // InvalidArgument (empty text).
+  virtual void AddNote(NewNote n, Callback<Note> done) = 0;
   virtual void CreateContact(NewContact c, Callback<Contact> done) = 0;
   // Errors: NotFound (contact).
   virtual void CreateConversation(NewConversation c, Callback<Conversation> done) = 0;
@@ -516,6 +536,9 @@ class Store {
   virtual Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) = 0;
   // The tenant's audit rows with id < before_id (0: from the newest),
   // newest first, at most `limit`.
+  // The conversation's notes, oldest first, at most `limit`.
+  virtual Result<std::vector<Note>> ListNotes(int64_t tenant_id, int64_t conversation_id,
+                                              int limit) = 0;
   // The tenant's canned responses by shortcut.
   virtual Result<std::vector<CannedResponse>> ListCannedResponses(int64_t tenant_id) = 0;
   virtual Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,

@@ -840,6 +840,40 @@ TEST_F(StoreTest, CannedResponsesAreTheTenantsWithUniqueShortcuts) {
   EXPECT_EQ(store_->ListCannedResponses(b.tenant.id)->size(), 1u);
 }
 
+TEST_F(StoreTest, NotesAreTheConversationsAndLeaveItsSeqAlone) {
+  Seeded a = Seed(*store_, "a");
+  Seeded b = Seed(*store_, "b");
+  ASSERT_TRUE(Append(*store_, Msg(a, "hello")).ok());
+  auto add = [&](NewNote n) {
+    return Wait<Note>([&](auto cb) { store_->AddNote(n, cb); });
+  };
+  auto note = add({a.tenant.id, a.conversation.id, 7, "VIP: 先查物流再回复"});
+  ASSERT_TRUE(note.ok()) << note.status().ToString();
+  EXPECT_GT(note->id, 0);
+  EXPECT_EQ(note->created_at, clock_.NowMillis());
+  clock_.Advance(3);
+  ASSERT_TRUE(add({a.tenant.id, a.conversation.id, 7, "second"}).ok());
+  EXPECT_EQ(add({a.tenant.id, a.conversation.id, 7, ""}).status().code(),
+            Code::kInvalidArgument);
+  // Another tenant's conversation is unknown.
+  EXPECT_EQ(add({b.tenant.id, a.conversation.id, 8, "x"}).status().code(),
+            Code::kNotFound);
+  auto list = store_->ListNotes(a.tenant.id, a.conversation.id, 100);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].text, "VIP: 先查物流再回复");
+  EXPECT_EQ((*list)[0].author_id, 7);
+  EXPECT_EQ((*list)[1].text, "second");
+  EXPECT_TRUE(store_->ListNotes(b.tenant.id, a.conversation.id, 100)->empty());
+  // Not messages: the customer's seq goes on without a gap.
+  auto conv = store_->GetConversation(a.tenant.id, a.conversation.id);
+  ASSERT_TRUE(conv.ok());
+  EXPECT_EQ(conv->last_seq, 1);
+  auto r = Append(*store_, Msg(a, "again"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->seq, 2);
+}
+
 TEST_F(StoreTest, FlushWaitsForEarlierWrites) {
   Seeded s = Seed(*store_, "acme");
   std::atomic<int> done{0};

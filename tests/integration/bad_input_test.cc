@@ -318,6 +318,57 @@ TEST_F(BadInputTest, HttpDebugFaultsIs404WithoutTheFlag) {
 }
 
 // A fresh server: the wrong bootstrap token is refused and changes nothing.
+// Internal notes hold at most 2,000 characters: one more is refused with a
+// message naming both numbers, over REST and over /ws/agent, and nothing is
+// stored; exactly 2,000 (in Chinese: 6,000 bytes) is taken.
+TEST_F(BadInputTest, OversizedNotesAreRefusedPreciselyAndStoreNothing) {
+  auto login = HttpRequest(port(), "POST", "/api/v1/login",
+                           Json{{"email", "a@x.io"}, {"password", "pw-long-enough"}}.dump());
+  ASSERT_EQ(login.status, 200) << login.Describe();
+  const Headers session{{"Cookie", "kefu_session=" + Str(login.json(), "token")},
+                        {"Content-Type", "application/json"}};
+  WidgetSession s = OpenWidget(port(), tenant_.public_key);
+  ASSERT_TRUE(s.ws);
+  const std::string notes = "/api/v1/conversations/" + std::to_string(s.conversation_id) + "/notes";
+  std::string too_long;
+  for (int i = 0; i < 2001; ++i) too_long += "备";
+  auto r = HttpRequest(port(), "POST", notes, Json{{"text", too_long}}.dump(), session);
+  EXPECT_EQ(r.status, 400) << r.Describe();
+  EXPECT_EQ(r.error_code(), "invalid_argument");
+  EXPECT_NE(r.body.find("2001 characters"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("at most 2000"), std::string::npos) << r.body;
+  for (const Json& bad : {Json{{"text", ""}}, Json{{"text", 5}}, Json::object()}) {
+    r = HttpRequest(port(), "POST", notes, bad.dump(), session);
+    EXPECT_EQ(r.status, 400) << bad.dump() << ": " << r.Describe();
+    EXPECT_EQ(r.error_code(), "invalid_argument") << r.Describe();
+  }
+  // Another conversation id that does not exist: 404.
+  r = HttpRequest(port(), "POST", "/api/v1/conversations/987654/notes",
+                  Json{{"text", "x"}}.dump(), session);
+  EXPECT_EQ(r.status, 404) << r.Describe();
+
+  // Over the agent WebSocket: the same limit (the admin writes on any live chat
+  // as a supervisor would; this one is the bot's, so it is refused as not theirs
+  // only after the text is checked).
+  WidgetClient agent(port(), "/ws/agent", session);
+  ASSERT_TRUE(agent.connected());
+  ASSERT_TRUE(agent.WaitFor(IsType("welcome")));
+  ASSERT_TRUE(agent.Send({{"type", "note"}, {"conversation", s.conversation_id},
+                          {"client_id", "n-1"}, {"text", too_long}}));
+  ExpectError(agent, "invalid_argument", "an oversized note over /ws/agent", "n-1");
+  auto listed = HttpRequest(port(), "GET", notes, "", Bearer(tenant_.api_key));
+  ASSERT_EQ(listed.status, 200) << listed.Describe();
+  EXPECT_TRUE(ListOf(listed.json(), "notes").empty()) << listed.body;
+
+  std::string longest;
+  for (int i = 0; i < 2000; ++i) longest += "备";
+  r = HttpRequest(port(), "POST", notes, Json{{"text", longest}}.dump(), session);
+  EXPECT_EQ(r.status, 201) << r.Describe().substr(0, 300);
+  listed = HttpRequest(port(), "GET", notes, "", Bearer(tenant_.api_key));
+  ASSERT_EQ(ListOf(listed.json(), "notes").size(), 1u);
+  ExpectPong(agent, "after the notes");
+}
+
 TEST(BootstrapTest, WrongTokenIs401ThenRightTokenWorksOnce) {
   ServerProcess server;
   ASSERT_TRUE(server.Start());

@@ -259,7 +259,9 @@ bool ServerProcess::Restart(std::optional<std::vector<std::string>> extra_args) 
     return false;
   }
   if (extra_args) extra_args_ = std::move(*extra_args);
-  return Start();
+  // A bot trains again at every start: on a loaded machine that takes longer
+  // than the default wait (the bot tests start with 60 s too).
+  return Start(std::chrono::seconds(60));
 }
 
 void ServerProcess::Kill9() {

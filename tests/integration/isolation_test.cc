@@ -64,6 +64,7 @@ struct World {
   int64_t conversation_id = 0;
   int64_t upload_id = 0;
   int64_t canned_id = 0;
+  int64_t contact_id = 0;  // the widget customer's
   std::string message_text;
   // Words only this tenant's rows contain: no answer to the other tenant may hold one.
   std::vector<std::string> markers;
@@ -112,6 +113,16 @@ void Populate(uint16_t port, World& w) {
   w.creds["widget_contact"] = {{"X-Kefu-Public-Key", w.public_key},
                                {"X-Kefu-Contact-Token", s.contact_token}};
   w.markers.push_back("SO-" + w.tag + "-4711");
+  auto conv = HttpRequest(port, "GET", "/api/v1/conversations/" + std::to_string(w.conversation_id),
+                          "", admin);
+  ASSERT_EQ(conv.status, 200) << conv.Describe();
+  w.contact_id = Int(conv.json(), "contact_id");
+  // An internal note on the conversation.
+  auto note = HttpRequest(
+      port, "POST", "/api/v1/conversations/" + std::to_string(w.conversation_id) + "/notes",
+      Json{{"text", w.tag + "-note-text"}}.dump(), JsonHeaders(w.creds["user:admin"]));
+  ASSERT_EQ(note.status, 201) << note.Describe();
+  w.markers.push_back(w.tag + "-note-text");
   w.markers.push_back(w.public_key);
   w.markers.push_back(s.contact_token);
 
@@ -368,6 +379,23 @@ std::vector<RouteCase> Cases() {
        false, 404},
       {"GET", "/api/v1/kb/search", kStaff, [](Env&) { return Get("/api/v1/kb/search?q=hi"); },
        false, 404},
+      {"GET", "/api/v1/conversations/{}/notes", kStaff,
+       [conv](Env& e) { return Get(conv + std::to_string(e.ids.conversation_id) + "/notes"); },
+       true, 0, Contains([](const World& w) { return w.tag + "-note-text"; })},
+      {"POST", "/api/v1/conversations/{}/notes", kUsers,
+       [conv](Env& e) {
+         return PostJson(conv + std::to_string(e.ids.conversation_id) + "/notes",
+                         Json{{"text", "note " + std::to_string(e.serial)}});
+       },
+       true, 201},
+      {"GET", "/api/v1/contacts/{}/conversations", kStaff,
+       [](Env& e) {
+         return Get("/api/v1/contacts/" + std::to_string(e.ids.contact_id) + "/conversations");
+       },
+       true, 0,
+       Contains([](const World& w) { return "\"id\":" + std::to_string(w.conversation_id); })},
+      {"GET", "/api/v1/monitor", kSupervisors, [](Env&) { return Get("/api/v1/monitor"); }, false,
+       200, Contains([](const World& w) { return w.email.at("agent"); })},
       // The numbers count the caller's tenant only: each tenant has one
       // conversation in which its customer wrote (the API contact's).
       {"GET", "/api/v1/stats", kSupervisors,
@@ -642,6 +670,49 @@ TEST_F(IsolationTest, ACustomerSeesOnlyItsOwnUploads) {
                               {"text", ""},
                               {"attachments", Json::array({Int(own.json(), "id")})}}));
   EXPECT_TRUE(other.ws->WaitFor(IsAck("att-own"))) << Json(other.ws->history()).dump();
+}
+
+// The agent WebSocket names conversations by id in its frames: another
+// tenant's id is an unknown conversation for every frame and every role, and
+// changes nothing there.
+TEST_F(IsolationTest, AgentWebSocketFramesWithAnotherTenantsConversationAreNotFound) {
+  const int64_t theirs = alpha_.conversation_id;
+  for (const std::string principal : {"user:agent", "user:supervisor", "user:admin"}) {
+    WidgetClient ws(port(), "/ws/agent", beta_.creds[principal]);
+    ASSERT_TRUE(ws.connected()) << principal << ": " << ws.close_reason();
+    ASSERT_TRUE(ws.WaitFor(IsType("welcome"))) << principal;
+    int n = 0;
+    for (const Json& frame :
+         {Json{{"type", "message"}, {"client_id", "x"}, {"text", "hello from beta"}},
+          Json{{"type", "note"}, {"client_id", "y"}, {"text", "beta-note-in-alpha"}},
+          Json{{"type", "pending"}}, Json{{"type", "resolve"}}, Json{{"type", "return_to_bot"}},
+          Json{{"type", "watch"}}}) {
+      Json f = frame;
+      f["conversation"] = theirs;
+      ASSERT_TRUE(ws.Send(f));
+      auto e = ws.WaitFor(IsType("error"));
+      ASSERT_TRUE(e) << principal << " " << f.dump() << ": " << Json(ws.history()).dump();
+      const std::string want =
+          Str(f, "type") == "watch" && principal == "user:agent" ? "permission_denied" : "not_found";
+      EXPECT_EQ(Str(*e, "code"), want) << principal << " " << f.dump() << ": " << e->dump();
+      EXPECT_EQ(Leak(e->dump(), alpha_), "") << e->dump();
+      ++n;
+    }
+    EXPECT_EQ(n, 6);
+  }
+  // Nothing changed in alpha's conversation.
+  auto conv = HttpRequest(port(), "GET", "/api/v1/conversations/" + std::to_string(theirs), "",
+                          Bearer(alpha_.admin_key));
+  ASSERT_EQ(conv.status, 200) << conv.Describe();
+  EXPECT_EQ(Str(conv.json(), "status"), "bot") << conv.body;
+  for (const Json& m : FetchMessages(port(), alpha_.admin_key, theirs)) {
+    EXPECT_NE(Str(m, "text"), "hello from beta");
+  }
+  auto notes = HttpRequest(port(), "GET",
+                           "/api/v1/conversations/" + std::to_string(theirs) + "/notes", "",
+                           Bearer(alpha_.admin_key));
+  ASSERT_EQ(notes.status, 200) << notes.Describe();
+  EXPECT_EQ(notes.body.find("beta-note-in-alpha"), std::string::npos) << notes.body;
 }
 
 // ---- signing in: bad input ---------------------------------------------------

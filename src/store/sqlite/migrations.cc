@@ -250,6 +250,21 @@ CREATE INDEX conversations_created ON conversations(tenant_id, created_at);
 CREATE INDEX events_conversation ON events(tenant_id, conversation_id, id);
 )sql";
 
+// Internal notes: what staff write on a conversation for each other. Not
+// messages: the customer never sees them, and the customer's seq stays
+// gap-free.
+constexpr const char* kV9 = R"sql(
+CREATE TABLE notes (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  author_id INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX notes_conversation ON notes(tenant_id, conversation_id, id);
+)sql";
+
 // One migration a line.
 // clang-format off
 constexpr Migration kMigrations[] = {
@@ -261,6 +276,7 @@ constexpr Migration kMigrations[] = {
     {6, "customer satisfaction", kV6},
     {7, "canned responses", kV7},
     {8, "indexes for the numbers", kV8},
+    {9, "internal notes", kV9},
 };
 // clang-format on
 

@@ -1099,6 +1099,44 @@ Result<std::vector<CannedResponse>> SqliteStore::ListCannedResponses(int64_t ten
       });
 }
 
+#define KEFU_NOTE_COLS "id, tenant_id, conversation_id, author_id, text, created_at"
+
+namespace {
+Note NoteRow(const Stmt& q) {
+  return Note{q.Int(0), q.Int(1), q.Int(2), q.Int(3), q.Text(4), q.Int(5)};
+}
+}  // namespace
+
+void SqliteStore::AddNote(NewNote n, Callback<Note> done) {
+  Submit<Note>(std::move(done), [this, n = std::move(n)](Conn& c) -> Result<Note> {
+    if (n.text.empty()) return Status::InvalidArgument("a note needs a text");
+    KEFU_PREPARE(k, c, "SELECT 1 FROM conversations WHERE id = ? AND tenant_id = ?");
+    k.Bind(n.conversation_id).Bind(n.tenant_id);
+    Result<bool> found = k.Step();
+    if (!found.ok()) return found.status();
+    if (!*found) return Status::NotFound("conversation not found");
+    const int64_t now = Now();
+    KEFU_PREPARE(q, c,
+                 "INSERT INTO notes(tenant_id, conversation_id, author_id, text, created_at) "
+                 "VALUES (?, ?, ?, ?, ?)");
+    Status s = q.Bind(n.tenant_id).Bind(n.conversation_id).Bind(n.author_id).Bind(n.text)
+                   .Bind(now).Exec();
+    if (!s.ok()) return s;
+    return Note{c.LastInsertId(), n.tenant_id, n.conversation_id, n.author_id, n.text, now};
+  });
+}
+
+Result<std::vector<Note>> SqliteStore::ListNotes(int64_t tenant_id, int64_t conversation_id,
+                                                 int limit) {
+  return Read<std::vector<Note>>([&](Conn& c) -> Result<std::vector<Note>> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_NOTE_COLS
+                 " FROM notes WHERE tenant_id = ? AND conversation_id = ? ORDER BY id LIMIT ?");
+    q.Bind(tenant_id).Bind(conversation_id).Bind(static_cast<int64_t>(limit));
+    return Many(q, NoteRow);
+  });
+}
+
 void SqliteStore::CreateContact(NewContact n, Callback<Contact> done) {
   Submit<Contact>(std::move(done),
                   [this, n = std::move(n)](Conn& c) { return InsertContact(c, Now(), n); });

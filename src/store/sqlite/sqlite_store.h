@@ -59,6 +59,9 @@ class SqliteStore final : public Store {
   void PutCannedResponse(CannedResponse r, Callback<CannedResponse> done) override;
   void DeleteCannedResponse(int64_t tenant_id, int64_t id, StatusCallback done) override;
   Result<std::vector<CannedResponse>> ListCannedResponses(int64_t tenant_id) override;
+  void AddNote(NewNote n, Callback<Note> done) override;
+  Result<std::vector<Note>> ListNotes(int64_t tenant_id, int64_t conversation_id,
+                                      int limit) override;
   void CreateContact(NewContact c, Callback<Contact> done) override;
   void CreateConversation(NewConversation c, Callback<Conversation> done) override;
   void CreateUpload(NewUpload u, Callback<Upload> done) override;

@@ -23,10 +23,14 @@ export interface Suggest {
   out_of_scope?: boolean; emotion?: { label?: string; intensity?: number };
   entities?: { name: string; value: string; text: string }[]; suggestions: Suggestion[];
 }
+// An internal note: staff only, never shown to the customer.
+export interface Note { id: number; conversation: number; author_id: number; author: string; text: string; created_at: number }
 export interface Chat {
-  conversation: { id: number; status: string; last_seq?: number };
-  summary: Summary; contact: Contact; messages: Message[]; unread: boolean;
+  conversation: { id: number; status: string; last_seq?: number; assignee_id?: number | null };
+  summary: Summary; contact: Contact; messages: Message[]; notes: Note[]; unread: boolean;
   suggest: Suggest | null;
+  // A supervisor joined it from the monitor (not assigned to them).
+  watching?: boolean;
 }
 export interface Pending { client_id: string; conversation: number; text: string; failed?: string }
 export type Presence = 'online' | 'away' | 'offline';
@@ -39,8 +43,12 @@ export const state = reactive({
   chats: [] as Chat[],
   selected: 0,
   pending: [] as Pending[],
+  // Notes sent and not yet stored (a failed one keeps its reason).
+  pendingNotes: [] as Pending[],
   notice: '',
 });
+// Chats a supervisor joined: joined again after a reconnect.
+const watched = new Set<number>();
 
 let ws: WebSocket | null = null;
 let backoff = 500;
@@ -72,6 +80,7 @@ function normalise(raw: Partial<Chat>): Chat {
     summary: raw.summary ?? {},
     contact: raw.contact ?? { id: 0 },
     messages: [...(raw.messages ?? [])].sort((a, b) => a.seq - b.seq),
+    notes: [...(raw.notes ?? [])],
     unread: false,
     suggest: raw.suggest ?? null,
   };
@@ -95,6 +104,7 @@ function onFrame(f: Record<string, any>) {
         return chat;
       });
       if (wanted && wanted !== f.presence) send({ type: 'presence', status: wanted });
+      for (const id of watched) send({ type: 'watch', conversation: id });
       for (const p of state.pending) {
         if (!p.failed) send({ type: 'message', conversation: p.conversation, client_id: p.client_id, text: p.text });
       }
@@ -102,8 +112,39 @@ function onFrame(f: Record<string, any>) {
     }
     case 'presence': state.presence = f.status; break;
     case 'waiting': state.waiting = f.count ?? 0; break;
+    case 'watching': {
+      const chat = normalise(f);
+      chat.watching = true;
+      const i = state.chats.findIndex((c) => c.conversation.id === chat.conversation.id);
+      if (i >= 0) {
+        if (!state.chats[i].watching) break;  // one's own chat: nothing to join
+        state.chats.splice(i, 1, chat);
+      } else {
+        state.chats.push(chat);
+      }
+      state.selected = chat.conversation.id;
+      break;
+    }
+    case 'unwatched': {
+      watched.delete(f.conversation);
+      state.chats = state.chats.filter((c) => !(c.watching && c.conversation.id === f.conversation));
+      if (state.selected === f.conversation) state.selected = state.chats[0]?.conversation.id ?? 0;
+      break;
+    }
+    case 'note': {
+      const chat = chatOf(f.conversation);
+      if (!chat || !f.note || chat.notes.some((n) => n.id === f.note.id)) break;
+      chat.notes.push(f.note as Note);
+      break;
+    }
+    case 'note_ack': {
+      const i = state.pendingNotes.findIndex((n) => n.client_id === f.client_id);
+      if (i >= 0) state.pendingNotes.splice(i, 1);
+      break;
+    }
     case 'assigned': {
       const chat = normalise(f);
+      watched.delete(chat.conversation.id);
       const i = state.chats.findIndex((c) => c.conversation.id === chat.conversation.id);
       chat.unread = chat.conversation.id !== state.selected;
       if (i >= 0) state.chats.splice(i, 1, chat); else state.chats.unshift(chat);
@@ -146,7 +187,9 @@ function onFrame(f: Record<string, any>) {
     }
     case 'error': {
       const p = f.client_id ? state.pending.find((x) => x.client_id === f.client_id) : undefined;
-      if (p && f.code !== 'busy') p.failed = f.message || f.code;
+      const n = f.client_id ? state.pendingNotes.find((x) => x.client_id === f.client_id) : undefined;
+      if (n) n.failed = f.message || f.code;
+      else if (p && f.code !== 'busy') p.failed = f.message || f.code;
       else if (!p) state.notice = f.message || f.code;
       break;
     }
@@ -196,7 +239,8 @@ export function stop() {
   clearInterval(pingTimer); clearInterval(waitingTimer); clearTimeout(retryTimer);
   ws?.close(1000);
   ws = null;
-  Object.assign(state, { user: null, chats: [], pending: [], selected: 0, presence: 'offline', waiting: 0, notice: '' });
+  Object.assign(state, { user: null, chats: [], pending: [], pendingNotes: [], selected: 0, presence: 'offline', waiting: 0, notice: '' });
+  watched.clear();
   wanted = null;
 }
 
@@ -217,6 +261,23 @@ export function retry(p: Pending) {
 }
 
 export function resolve(conversation: number) { send({ type: 'resolve', conversation }); }
+// Waiting on the customer or a third party: still the agent's, not counted against capacity.
+export function setPending(conversation: number) { send({ type: 'pending', conversation }); }
+export function note(conversation: number, text: string) {
+  const client_id = 'n-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 10);
+  state.pendingNotes.push({ client_id, conversation, text });
+  send({ type: 'note', conversation, client_id, text });
+}
+// A supervisor joins a live chat of another agent (or leaves it).
+export function watch(conversation: number) {
+  watched.add(conversation);
+  if (chatOf(conversation)) { state.selected = conversation; return; }
+  send({ type: 'watch', conversation });
+}
+export function unwatch(conversation: number) {
+  watched.delete(conversation);
+  send({ type: 'unwatch', conversation });
+}
 export function returnToBot(conversation: number) { send({ type: 'return_to_bot', conversation }); }
 
 export async function loadEarlier(chat: Chat) {

@@ -20,6 +20,25 @@ export interface DayNumbers {
 }
 export interface Stats { from: string; to: string; tz: string; days: DayNumbers[]; totals: DayNumbers }
 
+// GET /api/v1/contacts/{id}/conversations: the customer panel.
+export interface LastMessage { seq: number; sender: string; text: string; created_at: number }
+export interface PastConversation {
+  id: number; channel: string; status: string; created_at: number; updated_at: number;
+  resolved_at: number | null; last_message: LastMessage | null;
+}
+export interface ContactProfile { id: number; name: string; external_id: string; language: string; created_at: number;
+  email?: string; phone?: string; attributes?: Record<string, unknown> }
+// GET /api/v1/monitor: the supervisor's view.
+export interface Monitor {
+  waiting: { conversation: number; position: number; since: number; waited_s: number; reason: string;
+    language: string; contact_id: number; last_message: LastMessage | null }[];
+  agents: { id: number; name: string; email: string; role: string; presence: string; chats: number;
+    pending: number; capacity: number }[];
+  chats: { conversation: number; status: string; contact_id: number; assignee_id: number | null; assignee: string;
+    language: string; updated_at: number; last_message: LastMessage | null }[];
+  server_time: number;
+}
+
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) { super(message); }
 }
@@ -62,5 +81,10 @@ export const api = {
     for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
     return call<Stats>('GET', '/api/v1/stats' + (q.toString() ? '?' + q.toString() : ''));
   },
+  notes: (conversation: number) =>
+    call<{ notes: import('./agent').Note[] }>('GET', `/api/v1/conversations/${conversation}/notes`),
+  contactConversations: (contact: number) =>
+    call<{ contact: ContactProfile; conversations: PastConversation[] }>('GET', `/api/v1/contacts/${contact}/conversations`),
+  monitor: () => call<Monitor>('GET', '/api/v1/monitor'),
   queued: () => call<{ conversations: unknown[] }>('GET', '/api/v1/conversations?status=queued&limit=100'),
 };

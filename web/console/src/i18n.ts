@@ -36,6 +36,13 @@ const messages = {
     date: '日期', conversations: '会话', resolvedCount: '已解决', total: '合计', share: '占全部会话',
     count: '次数', mean: '平均', firstResponse: '首次响应', wait: '排队等待', resolution: '解决用时',
     seconds: '{n} 秒', minutes: '{n} 分钟', hours: '{n} 小时', 'reason.unknown': '未说明原因',
+    monitor: '监控', monitorRefresh: '每 2 秒刷新', monitorWaiting: '排队中（{n}）', conversation: '会话', waitedFor: '已等待',
+    lastMessage: '最新消息', agents: '客服', role: '角色', chatsOfCapacity: '会话 / 上限', liveChats: '进行中的会话（{n}）',
+    join: '加入', joined: '已加入', leave: '退出旁听', 'role.admin': '管理员', 'role.supervisor': '主管', 'role.agent': '客服',
+    internalNote: '内部备注', toCustomer: '回复客户', replyMode: '发送给', noteHint: '仅同事可见，客户看不到', addNote: '添加备注',
+    setPending: '设为待处理', pendingHint: '等待客户或第三方回复：会话仍归你，但不占用接待上限',
+    pastConversations: '历史会话', readOnly: '只读记录', emailLabel: '邮箱', phone: '电话', tier: '等级',
+    'channel.widget': '网页', 'channel.api': 'API',
   },
   en: {
     title: 'Agent console', email: 'Email', password: 'Password', signIn: 'Sign in', signingIn: 'Signing in…',
@@ -70,6 +77,13 @@ const messages = {
     date: 'Date', conversations: 'Conversations', resolvedCount: 'Resolved', total: 'Total', share: 'Of all conversations',
     count: 'Count', mean: 'Mean', firstResponse: 'First response', wait: 'Wait', resolution: 'Resolution',
     seconds: '{n} s', minutes: '{n} min', hours: '{n} h', 'reason.unknown': 'no reason given',
+    monitor: 'Monitor', monitorRefresh: 'refreshed every 2 s', monitorWaiting: 'Waiting ({n})', conversation: 'Conversation', waitedFor: 'Waited',
+    lastMessage: 'Last message', agents: 'Agents', role: 'Role', chatsOfCapacity: 'Chats / capacity', liveChats: 'Live chats ({n})',
+    join: 'Join', joined: 'joined', leave: 'Leave', 'role.admin': 'admin', 'role.supervisor': 'supervisor', 'role.agent': 'agent',
+    internalNote: 'Internal note', toCustomer: 'Reply to customer', replyMode: 'Send to', noteHint: 'Only colleagues see it, never the customer', addNote: 'Add note',
+    setPending: 'Set pending', pendingHint: 'Waiting on the customer or a third party: the chat stays yours but does not count against your capacity',
+    pastConversations: 'Past conversations', readOnly: 'read-only transcript', emailLabel: 'Email', phone: 'Phone', tier: 'Tier',
+    'channel.widget': 'web', 'channel.api': 'API',
   },
 } as const;
 
