@@ -33,11 +33,27 @@ Json ConversationView(const store::Conversation& c) {
          {"resolved_at", c.resolved_at ? Json(*c.resolved_at) : Json(nullptr)}};
   if (!c.queue.empty()) j["queue"] = c.queue;
   if (!c.handoff_reason.empty()) j["handoff_reason"] = c.handoff_reason;
+  j["priority"] = c.priority;
+  j["follow_up"] = c.follow_up;
   j["csat"] = c.csat_rating ? Json{{"rating", *c.csat_rating},
                                    {"comment", c.csat_comment},
                                    {"at", c.csat_at ? Json(*c.csat_at) : Json(nullptr)}}
                             : Json(nullptr);
   return j;
+}
+
+Json ContactView(const store::Contact& c) {
+  Json attributes = Json::parse(c.attributes_json, nullptr, false);
+  if (!attributes.is_object()) attributes = Json::object();
+  Json tier = attributes.contains("tier") && attributes["tier"].is_string() ? attributes["tier"]
+                                                                           : Json(nullptr);
+  return Json{{"id", c.id},
+              {"external_id", c.external_id},
+              {"name", c.name},
+              {"language", c.language},
+              {"created_at", c.created_at},
+              {"attributes", std::move(attributes)},
+              {"tier", std::move(tier)}};
 }
 
 }  // namespace kefu::conversation

@@ -16,5 +16,8 @@ Json MessageView(const store::Message& m, Audience audience = Audience::kCustome
 //  assignee_id, first_response_at, resolved_at (null when unset), queue?,
 //  handoff_reason?}
 Json ConversationView(const store::Conversation& c);
+// {"id","external_id","name","language","created_at","attributes":{...},
+//  "tier": attributes.tier or null} (staff and API keys only).
+Json ContactView(const store::Contact& c);
 
 }  // namespace kefu::conversation

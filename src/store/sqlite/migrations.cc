@@ -250,6 +250,15 @@ CREATE INDEX conversations_created ON conversations(tenant_id, created_at);
 CREATE INDEX events_conversation ON events(tenant_id, conversation_id, id);
 )sql";
 
+// Routing: a contact's attributes (the integrator's, e.g. {"tier": "vip"}),
+// and whether a handed-over conversation waits for a follow-up (handed over
+// outside business hours or with nobody online). Its priority has a column
+// since v1.
+constexpr const char* kV9 = R"sql(
+ALTER TABLE contacts ADD COLUMN attributes_json TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE conversations ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // One migration a line.
 // clang-format off
 constexpr Migration kMigrations[] = {
@@ -261,6 +270,7 @@ constexpr Migration kMigrations[] = {
     {6, "customer satisfaction", kV6},
     {7, "canned responses", kV7},
     {8, "indexes for the numbers", kV8},
+    {9, "routing: contact attributes, follow-up", kV9},
 };
 // clang-format on
 

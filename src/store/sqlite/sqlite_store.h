@@ -60,6 +60,8 @@ class SqliteStore final : public Store {
   void DeleteCannedResponse(int64_t tenant_id, int64_t id, StatusCallback done) override;
   Result<std::vector<CannedResponse>> ListCannedResponses(int64_t tenant_id) override;
   void CreateContact(NewContact c, Callback<Contact> done) override;
+  void SetContactAttributes(int64_t tenant_id, int64_t id, std::string attributes_json,
+                            std::optional<NewAuditEntry> audit, Callback<Contact> done) override;
   void CreateConversation(NewConversation c, Callback<Conversation> done) override;
   void CreateUpload(NewUpload u, Callback<Upload> done) override;
   void PutBotPackage(NewBotPackage p, Callback<BotPackageVersion> done) override;
@@ -101,6 +103,8 @@ class SqliteStore final : public Store {
   Result<Message> GetMessage(int64_t tenant_id, int64_t conversation_id, int64_t seq) override;
   // Oldest first (ascending id).
   Result<std::vector<Event>> ListEvents(int64_t tenant_id, int64_t after_id, int limit) override;
+  Result<Event> LastEvent(int64_t tenant_id, int64_t conversation_id,
+                          const std::string& type) override;
   // Every row of the tenant whatever its status, oldest first.
   Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) override;
   Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,
