@@ -62,5 +62,7 @@ export const api = {
     for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
     return call<Stats>('GET', '/api/v1/stats' + (q.toString() ? '?' + q.toString() : ''));
   },
+  takeover: () => call<{ enabled: boolean }>('GET', '/api/v1/takeover'),
+  setTakeover: (enabled: boolean) => call<{ enabled: boolean }>('PUT', '/api/v1/takeover', { enabled }),
   queued: () => call<{ conversations: unknown[] }>('GET', '/api/v1/conversations?status=queued&limit=100'),
 };
