@@ -62,15 +62,15 @@ class RoutingTest : public ::testing::Test {
                        Json{{"email", email}, {"name", email}, {"role", "agent"},
                             {"password", "agent-password-1"}});
     EXPECT_EQ(created.status, 201) << created.Describe();
-    c.id = Int(created.json(), "id");
+    auto login = HttpRequest(port(), "POST", "/api/v1/login",
+                             Json{{"email", email}, {"password", "agent-password-1"}}.dump());
+    EXPECT_EQ(login.status, 200) << login.Describe();
+    c.id = Int(login.json()["user"], "id");
     if (!queues.empty()) {
       auto r = Api("PUT", "/api/v1/users/" + std::to_string(c.id) + "/routing",
                    Json{{"queues", queues}});
       EXPECT_EQ(r.status, 200) << r.Describe();
     }
-    auto login = HttpRequest(port(), "POST", "/api/v1/login",
-                             Json{{"email", email}, {"password", "agent-password-1"}}.dump());
-    EXPECT_EQ(login.status, 200) << login.Describe();
     c.ws = std::make_unique<WidgetClient>(
         port(), "/ws/agent", Headers{{"Cookie", "kefu_session=" + Str(login.json(), "token")}});
     EXPECT_TRUE(c.ws->WaitFor(IsType("welcome")));
