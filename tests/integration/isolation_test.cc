@@ -87,12 +87,12 @@ void Populate(uint16_t port, World& w) {
                          admin);
     ASSERT_EQ(r.status, 201) << r.Describe();
     w.email[role] = email;
-    if (role == "agent") w.agent_user_id = Int(r.json(), "id");
     w.markers.push_back(email);
     w.markers.push_back(w.tag + "-" + role + "-person");
     auto login = Login(port, email, kPassword);
     ASSERT_EQ(login.status, 200) << login.Describe();
     const std::string token = Str(login.json(), "token");
+    if (role == "agent") w.agent_user_id = Int(login.json()["user"], "id");
     ASSERT_EQ(token.rfind("ks_", 0), 0u) << login.body;
     // Both ways of carrying a session: the console's cookie and a bearer.
     w.creds["user:" + role] =
