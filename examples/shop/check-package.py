@@ -33,7 +33,7 @@ BOT_FIELDS = {
     "": {"name", "languages", "default_language", "time_zone", "persona", "greeting", "fallback",
          "handoff", "compliance"},
     "persona": {"name", "tone"},
-    "handoff": {"fallback_streak", "anger_threshold", "human_only_intents"},
+    "handoff": {"fallback_streak", "anger_threshold", "human_only_intents", "vip_tiers"},
     "compliance": {"forbidden_topics"},
 }
 
@@ -165,7 +165,7 @@ def check_intents(pkg, languages):
             where = f"intent {name}"
             if name in intents:
                 err(path, f"{where}: defined twice")
-            unknown = set(item) - {"intent", "description", "examples"}
+            unknown = set(item) - {"intent", "description", "examples", "handoff"}
             if unknown:
                 err(path, f"{where}: unknown fields {sorted(unknown)}")
             if not isinstance(item.get("description"), str) or not item["description"].strip():

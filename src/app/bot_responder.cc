@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "handoff/routing.h"
 
 namespace kefu::app {
 namespace {
@@ -51,11 +52,13 @@ std::vector<std::string> AttachmentIds(const std::string& json) {
 }  // namespace
 
 BotResponder::BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* store,
-                           Executor* executor, std::function<bool(int64_t)> agents_online)
+                           Executor* executor, std::function<bool(int64_t)> agents_online,
+                           std::function<bool(int64_t, const std::string&)> queue_open)
     : runtime_(std::move(runtime)),
       store_(store),
       executor_(executor),
-      agents_online_(std::move(agents_online)) {
+      agents_online_(std::move(agents_online)),
+      queue_open_(std::move(queue_open)) {
   bot_ = runtime_->bot;
   loaded_at_ = NowMillis();
 }
@@ -271,15 +274,27 @@ void BotResponder::Run(Pending p) {
   const int64_t conversation_id = p.turn.conversation.id;
   const int64_t tenant_id = p.turn.conversation.tenant_id;
   auto bot = CurrentBot(tenant_id);
+  if (!bot->package().handoff.vip_tiers.empty()) message.contact_tier = ContactTier(p.turn);
   bot->Respond(std::move(state), std::move(message),
                [this, bot, conversation_id, tenant_id,
                 done = std::move(p.done)](dialog::TurnResult r) {
-                 // Nobody to take the handoff now: say so honestly; the
-                 // conversation waits in line for the first agent.
-                 if (!r.handoff_reason.empty() && agents_online_ && !agents_online_(tenant_id)) {
-                   std::string notice = bot->HandoffOffline(r.state);
-                   if (!notice.empty()) r.replies.push_back(std::move(notice));
-                   r.annotations["agents_online"] = false;
+                 std::string queue = r.handoff_queue.empty() ? handoff::kDefaultQueue : r.handoff_queue;
+                 bool follow_up = false;
+                 if (!r.handoff_reason.empty()) {
+                   // Outside the queue's business hours, or nobody to take
+                   // it now: say so honestly; the conversation waits in line,
+                   // marked for a follow-up.
+                   if (queue_open_ && !queue_open_(tenant_id, queue)) {
+                     std::string notice = bot->HandoffClosed(r.state);
+                     if (!notice.empty()) r.replies.push_back(std::move(notice));
+                     r.annotations["business_hours"] = "closed";
+                     follow_up = true;
+                   } else if (agents_online_ && !agents_online_(tenant_id)) {
+                     std::string notice = bot->HandoffOffline(r.state);
+                     if (!notice.empty()) r.replies.push_back(std::move(notice));
+                     r.annotations["agents_online"] = false;
+                     follow_up = true;
+                   }
                  }
                  std::vector<conversation::Reply> replies;
                  const std::string nlu = DumpJson(Json{{"nlu", r.annotations}});
@@ -295,8 +310,23 @@ void BotResponder::Run(Pending p) {
                  if (!r.quick_replies.empty()) last_payload["quick_replies"] = r.quick_replies;
                  last.payload_json = DumpJson(last_payload);
                  if (!r.handoff_reason.empty()) {
+                   const Json emotion = r.annotations.value("emotion", Json::object());
+                   const std::string label = emotion.value("label", "");
+                   const double distress =
+                       label == "anger" || label == "anxiety" || label == "sadness"
+                           ? emotion.value("intensity", 0.0)
+                           : 0.0;
+                   const int priority =
+                       handoff::HandoffPriority(r.handoff_priority, r.vip, distress);
                    last.set_status = "queued";
+                   last.set_queue = queue;
+                   last.set_handoff_reason = r.handoff_reason;
+                   last.set_priority = priority;
+                   last.set_follow_up = follow_up;
                    Json event{{"reason", r.handoff_reason},
+                              {"queue", queue},
+                              {"priority", priority},
+                              {"follow_up", follow_up},
                               {"intent", r.annotations.value("intent", "")},
                               {"emotion", r.annotations.value("emotion", Json::object())},
                               {"language", r.state.language},
@@ -307,6 +337,21 @@ void BotResponder::Run(Pending p) {
                  Finish(conversation_id, std::move(r.state));
                  done(std::move(replies));
                });
+}
+
+std::string BotResponder::ContactTier(const conversation::Turn& turn) const {
+  int64_t contact_id = turn.conversation.contact_id;
+  if (contact_id == 0) {
+    auto c = store_->GetConversation(turn.conversation.tenant_id, turn.conversation.id);
+    if (!c.ok()) return "";
+    contact_id = c->contact_id;
+  }
+  auto contact = store_->GetContact(turn.conversation.tenant_id, contact_id);
+  if (!contact.ok()) return "";
+  Json attributes = Json::parse(contact->attributes_json, nullptr, false);
+  if (!attributes.is_object()) return "";
+  auto tier = attributes.find("tier");
+  return tier != attributes.end() && tier->is_string() ? tier->get<std::string>() : "";
 }
 
 void BotResponder::Finish(int64_t conversation_id, dialog::DialogState state) {
@@ -447,7 +492,8 @@ size_t BotResponder::CachedStates() const {
 
 Result<std::unique_ptr<conversation::Responder>> MakeBotResponder(
     const BotRuntimeOptions& options, boost::asio::any_io_executor io, store::Store* store,
-    Executor* executor, std::function<bool(int64_t)> agents_online) {
+    Executor* executor, std::function<bool(int64_t)> agents_online,
+    std::function<bool(int64_t, const std::string&)> queue_open) {
   auto started = std::chrono::steady_clock::now();
   auto runtime = StartBotRuntime(options, io);
   if (!runtime.ok()) return runtime.status();
@@ -462,7 +508,7 @@ Result<std::unique_ptr<conversation::Responder>> MakeBotResponder(
                                   : std::string());
   return std::unique_ptr<conversation::Responder>(
       std::make_unique<BotResponder>(std::move(*runtime), store, executor,
-                                     std::move(agents_online)));
+                                     std::move(agents_online), std::move(queue_open)));
 }
 
 }  // namespace kefu::app

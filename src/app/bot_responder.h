@@ -6,9 +6,14 @@
 //
 //   payload of every bot reply: {"nlu": <annotations, dialog/bot.h>}
 //   the turn's last reply also:  {"dialog": <DialogState JSON>}
-//   a handoff: the last reply sets the conversation's status to "queued"
-//   and carries a conversation.handoff_requested event
-//   ({reason, intent, emotion, language, slots}) in its transaction.
+//   a handoff: the last reply sets the conversation's status to "queued",
+//   its queue (the routing rule's, else "general"), handoff reason,
+//   priority (handoff::HandoffPriority: the rule's, VIP, distress) and
+//   follow-up mark (outside business hours or nobody online), and carries a
+//   conversation.handoff_requested event ({reason, queue, priority,
+//   follow_up, intent, emotion, language, slots}) in its transaction.
+//   VIP: a package with handoff.vip_tiers reads the contact's `tier`
+//   attribute for each turn.
 //
 // One conversation's turns run one at a time, in order (a message that
 // arrives while an HTTP action of the previous turn is under way waits for
@@ -41,8 +46,12 @@ class BotResponder final : public conversation::Responder {
   // `agents_online` (may be empty: always yes) tells whether a handoff
   // will be taken soon; when not, the turn's replies end with the
   // "handoff_offline" notice (nobody online, leave a message).
+  // `queue_open` (may be empty: always) tells whether a queue is within its
+  // business hours; when not, the replies end with "handoff_closed". Either
+  // notice marks the conversation for a follow-up.
   BotResponder(std::unique_ptr<BotRuntime> runtime, store::Store* store, Executor* executor,
-               std::function<bool(int64_t tenant_id)> agents_online = {});
+               std::function<bool(int64_t tenant_id)> agents_online = {},
+               std::function<bool(int64_t tenant_id, const std::string& queue)> queue_open = {});
   ~BotResponder() override;
 
   void Respond(const conversation::Turn& turn, conversation::RespondCallback done) override;
@@ -66,6 +75,10 @@ class BotResponder final : public conversation::Responder {
 
   // Conversations whose state is cached now (for tests).
   size_t CachedStates() const;
+
+ private:
+  // The contact's attribute `tier` ("" when none or unreadable).
+  std::string ContactTier(const conversation::Turn& turn) const;
 
  private:
   struct Pending {
@@ -98,6 +111,7 @@ class BotResponder final : public conversation::Responder {
   store::Store* store_;
   Executor* executor_;
   std::function<bool(int64_t)> agents_online_;
+  std::function<bool(int64_t, const std::string&)> queue_open_;
 
   mutable std::mutex bot_mu_;
   std::shared_ptr<const dialog::Bot> bot_;  // guarded by bot_mu_
@@ -115,6 +129,7 @@ class BotResponder final : public conversation::Responder {
 // starts the demo order service when asked) on the server's I/O executor.
 Result<std::unique_ptr<conversation::Responder>> MakeBotResponder(
     const BotRuntimeOptions& options, boost::asio::any_io_executor io, store::Store* store,
-    Executor* executor, std::function<bool(int64_t tenant_id)> agents_online = {});
+    Executor* executor, std::function<bool(int64_t tenant_id)> agents_online = {},
+    std::function<bool(int64_t tenant_id, const std::string& queue)> queue_open = {});
 
 }  // namespace kefu::app

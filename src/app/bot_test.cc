@@ -57,12 +57,13 @@ class ShopBot : public ::testing::Test {
   }
 
   // One customer turn, waited for.
-  dialog::TurnResult Say(const std::string& text, std::vector<std::string> attachments = {}) {
+  dialog::TurnResult Say(const std::string& text, std::vector<std::string> attachments = {},
+                         std::string tier = "") {
     std::promise<dialog::TurnResult> p;
     auto f = p.get_future();
     BotRuntime* rt = Runtime();
     if (rt == nullptr) return {};
-    rt->bot->Respond(state_, {text, std::move(attachments), 1764633600000},
+    rt->bot->Respond(state_, {text, std::move(attachments), 1764633600000, std::move(tier)},
                      [&p](dialog::TurnResult r) { p.set_value(std::move(r)); });
     auto r = f.get();
     state_ = r.state;
@@ -208,6 +209,45 @@ TEST_F(ShopBot, AskingForAPersonHandsOff) {
   auto r = Say("转人工");
   EXPECT_EQ(r.handoff_reason, "customer_asked");
   EXPECT_TRUE(r.state.handed_off);
+  EXPECT_EQ(r.handoff_queue, "") << "no rule: the default queue";
+  EXPECT_EQ(r.handoff_priority, 0);
+  EXPECT_FALSE(r.vip);
+}
+
+TEST_F(ShopBot, AComplaintsHandoffStepRoutesToTheSeniorQueue) {
+  SKIP_UNDER_SANITIZERS();
+  auto r = Say("快递把我的包裹弄丢了，订单 SO20261129004");
+  EXPECT_EQ(r.handoff_reason, "logistics_complaint");
+  EXPECT_EQ(r.handoff_queue, "senior");
+  EXPECT_EQ(r.handoff_priority, 1);
+  EXPECT_EQ(r.annotations["queue"], "senior");
+  EXPECT_EQ(r.annotations["priority"], 1);
+}
+
+TEST_F(ShopBot, AnAngryServiceComplaintFollowsItsIntentsRule) {
+  SKIP_UNDER_SANITIZERS();
+  auto r = Say("你们客服态度太差了！！气死我了，我要投诉！！！");
+  ASSERT_EQ(r.handoff_reason, "anger") << r.annotations.dump();
+  EXPECT_EQ(r.annotations["intent"], "complaint_service");
+  EXPECT_EQ(r.handoff_queue, "senior");
+  EXPECT_EQ(r.handoff_priority, 1);
+}
+
+TEST_F(ShopBot, AVipContactGoesToAPersonAtTheFirstMessage) {
+  SKIP_UNDER_SANITIZERS();
+  auto r = Say("运费怎么算？", {}, "vip");
+  EXPECT_EQ(r.handoff_reason, "vip");
+  EXPECT_TRUE(r.vip);
+  EXPECT_TRUE(r.state.handed_off);
+  // Given back to the bot, a VIP is answered by it: one handoff per conversation.
+  r = Say("运费怎么算？", {}, "vip");
+  EXPECT_TRUE(r.handoff_reason.empty()) << r.handoff_reason;
+  EXPECT_TRUE(r.vip);
+  // Another tier is no VIP.
+  state_ = {};
+  r = Say("运费怎么算？", {}, "gold");
+  EXPECT_TRUE(r.handoff_reason.empty());
+  EXPECT_FALSE(r.vip);
 }
 
 TEST_F(ShopBot, TwoFallbacksInARowAskForAPerson) {

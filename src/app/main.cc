@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     }
     cli.serve.make_responder = [&cli](const kefu::server::ResponderEnv& env) {
       return kefu::app::MakeBotResponder(cli.bot, env.io, env.store, env.executor,
-                                         env.agents_online);
+                                         env.agents_online, env.queue_open);
     };
   }
   return kefu::server::RunServer(cli.serve);

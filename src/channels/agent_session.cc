@@ -91,6 +91,16 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     Json summary = Json::object();
     if (msgs.ok()) {
       summary = handoff::HandoffSummary(*conv, *msgs);
+      // A transfer's note, for the agent who receives the chat.
+      if (auto t = ctx_.store->LastEvent(user_.tenant_id, conversation_id,
+                                         handoff::kConversationTransferred);
+          t.ok()) {
+        Json note = Json::parse(t->payload_json, nullptr, false);
+        if (note.is_object()) {
+          note["at"] = t->created_at;
+          summary["transfer"] = std::move(note);
+        }
+      }
       const size_t first = msgs->size() > kTranscript ? msgs->size() - kTranscript : 0;
       for (size_t i = first; i < msgs->size(); ++i) {
         transcript.push_back(conversation::MessageView((*msgs)[i], conversation::Audience::kStaff));
@@ -106,6 +116,9 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
     if (auto c = ctx_.store->GetContact(user_.tenant_id, conv->contact_id); c.ok()) {
       contact = {{"id", c->id}, {"name", c->name}, {"language", c->language},
                  {"external_id", c->external_id}};
+      const Json view = conversation::ContactView(*c);
+      contact["tier"] = view["tier"];
+      contact["attributes"] = view["attributes"];
     }
     return Json{{"conversation", conversation::ConversationView(*conv)},
                 {"summary", std::move(summary)},
@@ -308,6 +321,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
                               asio::post(self->ws_.get_executor(),
                                          [self, s] { self->SendError(s, ""); });
                             });
+    } else if (type == "transfer") {
+      OnTransfer(frame);
+    } else if (type == "transfer_targets") {
+      SendTransferTargets();
     } else if (type.empty()) {
       SendError(Status::InvalidArgument("\"type\" must be a string"), "");
     } else {
@@ -426,6 +443,55 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
                         {"id", r->id}});
       });
     });
+  }
+
+  // transfer {conversation, to_agent | to_queue, note}: the chat goes to
+  // another agent or back to a queue; answered with `transferred` (and the
+  // chat's `unassigned`), or an error.
+  void OnTransfer(const Json& frame) {
+    auto conv = MyConversation(frame, "");
+    if (!conv) return;
+    handoff::Transfer t;
+    t.tenant_id = user_.tenant_id;
+    t.from_user = user_.id;
+    t.conversation_id = *conv;
+    if (auto a = frame.find("to_agent"); a != frame.end() && !a->is_null()) {
+      if (!a->is_number_integer()) {
+        SendError(Status::InvalidArgument("\"to_agent\" must be a user id"), "");
+        return;
+      }
+      t.to_agent = a->get<int64_t>();
+    }
+    t.to_queue = Str(frame, "to_queue");
+    t.note = Str(frame, "note");
+    ctx_.handoff->TransferChat(std::move(t), [weak = weak_from_this(), conv = *conv](Status s) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->ws_.get_executor(), [self, s, conv] {
+        if (!s.ok()) {
+          self->SendError(s, "");
+          return;
+        }
+        self->Send(Json{{"type", "transferred"}, {"conversation", conv}});
+      });
+    });
+  }
+
+  // transfer_targets: the tenant's agents with a console open and its queues.
+  void SendTransferTargets() {
+    std::map<int64_t, std::string> names;
+    if (auto users = ctx_.store->ListUsers(user_.tenant_id); users.ok()) {
+      for (const auto& u : *users) names[u.id] = u.name.empty() ? u.email : u.name;
+    }
+    Json agents = Json::array();
+    for (const auto& [id, presence] : ctx_.handoff->AgentsOf(user_.tenant_id)) {
+      if (id == user_.id) continue;
+      agents.push_back({{"id", id}, {"name", names[id]}, {"presence", handoff::PresenceName(presence)}});
+    }
+    Json queues = Json::array();
+    for (const auto& q : ctx_.handoff->Queues(user_.tenant_id)) queues.push_back(q.name);
+    if (queues.empty()) queues.push_back(handoff::kDefaultQueue);
+    Send(Json{{"type", "transfer_targets"}, {"agents", agents}, {"queues", queues}});
   }
 
   // ---- writing ----

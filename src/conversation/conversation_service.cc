@@ -5,6 +5,8 @@
 #include <chrono>
 #include <optional>
 
+#include "core/json.h"
+
 namespace kefu::conversation {
 namespace {
 
@@ -52,6 +54,19 @@ void ConversationService::Receive(Inbound in, store::Callback<store::AppendResul
   m.set_status = std::move(in.set_status);
   m.created_at = d_.clock->NowMillis();
   in.bot_mode = in.bot_mode && d_.responder != nullptr && in.sender == store::Sender::kContact;
+  // The tenant's human-takeover switch: the bot answers nobody; a customer
+  // message in a bot conversation (or one reopening a resolved one) goes to
+  // the line in its own transaction, without a pending reply, so nothing
+  // answers it after a restart either.
+  if (in.sender == store::Sender::kContact && d_.takeover && d_.takeover(in.tenant_id) &&
+      (in.bot_mode || (m.set_status && *m.set_status == "bot"))) {
+    in.bot_mode = false;
+    m.set_status = "queued";
+    m.set_handoff_reason = "takeover";
+    m.set_queue = kTakeoverQueue;
+    m.events.push_back({"conversation.handoff_requested",
+                        DumpJson(Json{{"reason", "takeover"}, {"queue", kTakeoverQueue}})});
+  }
   m.expects_reply = in.bot_mode;
   // No events row: the messages table is the durable record of
   // message.created (ordered by id); the bus carries it live.
@@ -129,6 +144,10 @@ void ConversationService::StoreReplies(const store::Message& question,
     m.text = std::move(replies[i].text);
     m.payload_json = std::move(replies[i].payload_json);
     m.set_status = std::move(replies[i].set_status);
+    m.set_queue = std::move(replies[i].set_queue);
+    m.set_handoff_reason = std::move(replies[i].set_handoff_reason);
+    m.set_priority = replies[i].set_priority;
+    m.set_follow_up = replies[i].set_follow_up;
     m.events = std::move(replies[i].events);
     m.created_at = d_.clock->NowMillis();
     // Answering the same question again (a retry, or after a crash) stores

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -53,7 +54,13 @@ struct Deps {
   Executor* executor = nullptr;
   Clock* clock = nullptr;
   metrics::Registry* metrics = nullptr;
+  // The tenant's human-takeover switch (empty: never on): while on, a
+  // customer message in a bot conversation goes to the line, unanswered by
+  // the bot (reason "takeover", queue kTakeoverQueue).
+  std::function<bool(int64_t tenant_id)> takeover;
 };
+
+inline constexpr const char* kTakeoverQueue = "general";
 
 struct OpenedConversation {
   store::Conversation conversation;

@@ -21,6 +21,11 @@ struct Reply {
   // Stored with the reply, in its transaction: the conversation's new status
   // (e.g. "queued" when the bot hands over to a person) and events.
   std::optional<std::string> set_status;
+  // A handoff's queue, reason, priority and follow-up mark (the conversation's columns).
+  std::optional<std::string> set_queue;
+  std::optional<std::string> set_handoff_reason;
+  std::optional<int> set_priority;
+  std::optional<bool> set_follow_up;
   std::vector<store::NewEvent> events;
 };
 

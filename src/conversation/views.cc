@@ -37,6 +37,8 @@ Json ConversationView(const store::Conversation& c) {
          {"resolved_at", c.resolved_at ? Json(*c.resolved_at) : Json(nullptr)}};
   if (!c.queue.empty()) j["queue"] = c.queue;
   if (!c.handoff_reason.empty()) j["handoff_reason"] = c.handoff_reason;
+  j["priority"] = c.priority;
+  j["follow_up"] = c.follow_up;
   j["csat"] = c.csat_rating ? Json{{"rating", *c.csat_rating},
                                    {"comment", c.csat_comment},
                                    {"at", c.csat_at ? Json(*c.csat_at) : Json(nullptr)}}
@@ -65,6 +67,20 @@ Json NoteView(const store::Note& n, const std::string& author) {
   return Json{{"id", n.id},          {"conversation", n.conversation_id},
               {"author_id", n.author_id}, {"author", author},
               {"text", n.text},      {"created_at", n.created_at}};
+}
+
+Json ContactView(const store::Contact& c) {
+  Json attributes = Json::parse(c.attributes_json, nullptr, false);
+  if (!attributes.is_object()) attributes = Json::object();
+  Json tier = attributes.contains("tier") && attributes["tier"].is_string() ? attributes["tier"]
+                                                                           : Json(nullptr);
+  return Json{{"id", c.id},
+              {"external_id", c.external_id},
+              {"name", c.name},
+              {"language", c.language},
+              {"created_at", c.created_at},
+              {"attributes", std::move(attributes)},
+              {"tier", std::move(tier)}};
 }
 
 }  // namespace kefu::conversation

@@ -17,6 +17,9 @@ Json MessageView(const store::Message& m, Audience audience = Audience::kCustome
 //  assignee_id, first_response_at, resolved_at (null when unset), queue?,
 //  handoff_reason?}
 Json ConversationView(const store::Conversation& c);
+// {"id","external_id","name","language","created_at","attributes":{...},
+//  "tier": attributes.tier or null} (staff and API keys only).
+Json ContactView(const store::Contact& c);
 
 // Internal notes: staff only, never sent to a customer (not over the widget,
 // not in a resume, not in any contact-facing API).

@@ -209,6 +209,9 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     double anger = emotion.intensities[static_cast<int>(nlu::Emotion::kAnger)];
     EmpathyFor(emotion);
 
+    result_.vip = !message_.contact_tier.empty() &&
+                  std::find(pkg_.handoff.vip_tiers.begin(), pkg_.handoff.vip_tiers.end(),
+                            message_.contact_tier) != pkg_.handoff.vip_tiers.end();
     if (anger >= pkg_.handoff.anger_threshold) {
       Handoff("anger", "handoff");
       return Finish();
@@ -220,6 +223,10 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     if (decision_.policy == Policy::kIntent && IsHumanOnly(decision_.target)) {
       const ResponseDefinition* own = responses_.Find(decision_.target);
       Handoff("human_only:" + decision_.target, own ? decision_.target : "handoff");
+      return Finish();
+    }
+    if (result_.vip && !st.handed_off) {
+      Handoff("vip", "handoff");
       return Finish();
     }
     if (!st.stack.empty() && CurrentStep() != nullptr &&
@@ -306,7 +313,34 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     Say(responses_.Render(name, lang_, result_.state.turns, Slots()));
   }
 
+  // The routing rule of the intent being served: the recognised one, else
+  // the first trigger of the flow in progress.
+  void RouteByIntent() {
+    const IntentDefinition* intent = nullptr;
+    if (decision_.policy == Policy::kIntent) intent = pkg_.FindIntent(decision_.target);
+    if ((intent == nullptr || intent->handoff_queue.empty()) && !result_.state.stack.empty()) {
+      const FlowDefinition* flow = pkg_.FindFlow(result_.state.stack.back().flow);
+      if (flow != nullptr && !flow->triggers.empty()) {
+        const IntentDefinition* t = pkg_.FindIntent(flow->triggers.front());
+        if (t != nullptr && (intent == nullptr || !t->handoff_queue.empty())) intent = t;
+      }
+    }
+    if (intent == nullptr) return;
+    if (result_.handoff_queue.empty()) result_.handoff_queue = intent->handoff_queue;
+    if (result_.handoff_priority < 0) result_.handoff_priority = intent->handoff_priority;
+  }
+
   void Handoff(const std::string& reason, std::string_view response) {
+    if (route_priority_ >= 0 || !route_queue_.empty()) {
+      result_.handoff_queue = route_queue_;
+      result_.handoff_priority = route_priority_;
+    } else {
+      result_.handoff_priority = -1;
+    }
+    RouteByIntent();
+    if (result_.handoff_priority < 0) result_.handoff_priority = 0;
+    route_queue_.clear();
+    route_priority_ = -1;
     result_.handoff_reason = reason;
     policy_ = "handoff";
     SayNamed(response);
@@ -612,6 +646,8 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
           return;  // continues in OnCallDone
         case FlowStep::Kind::kHandoff:
           if (!step->prompt.empty()) Say(step->prompt);
+          route_queue_ = step->queue;
+          route_priority_ = step->priority;
           Handoff(step->reason.empty() ? "flow:" + flow->name : step->reason,
                   step->prompt.empty() ? "handoff" : "");
           return Finish();
@@ -891,7 +927,11 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
     ++st.turns;
     if (policy_.empty()) policy_ = std::string(PolicyName(decision_.policy));
     result_.annotations["policy"] = policy_;
-    if (!result_.handoff_reason.empty()) result_.annotations["handoff"] = result_.handoff_reason;
+    if (!result_.handoff_reason.empty()) {
+      result_.annotations["handoff"] = result_.handoff_reason;
+      if (!result_.handoff_queue.empty()) result_.annotations["queue"] = result_.handoff_queue;
+      result_.annotations["priority"] = result_.handoff_priority;
+    }
     if (lang_ == "zh" && st.variant != text::Variant::kSimplified) {
       const auto& analyzer = bot_.understanding_->analyzer();
       for (auto& r : result_.replies) r = analyzer.ToVariant(r, st.variant);
@@ -916,6 +956,8 @@ class TurnRun : public std::enable_shared_from_this<TurnRun> {
   std::string policy_;                // what answered, for the annotations
   bool resumed_ = false;              // a flow was interrupted and continues: say so once
   bool finished_ = false;
+  std::string route_queue_;  // a flow handoff step's routing, for Handoff
+  int route_priority_ = -1;
   int steps_run_ = 0;
 };
 
@@ -1044,10 +1086,18 @@ Assist Bot::Suggest(std::string_view text, const text::ReplyLocale& locale, int 
 }
 
 std::string Bot::HandoffOffline(const DialogState& state) const {
+  return HandoffNotice(state, "handoff_offline");
+}
+
+std::string Bot::HandoffClosed(const DialogState& state) const {
+  return HandoffNotice(state, "handoff_closed");
+}
+
+std::string Bot::HandoffNotice(const DialogState& state, std::string_view name) const {
   const std::string lang = state.language.empty() ? package_.default_language : state.language;
   Json slots = state.slots.is_object() ? state.slots : Json::object();
   slots["bot_name"] = package_.persona.name.count(lang) ? package_.persona.name.at(lang) : "";
-  std::string text = responses_.Render("handoff_offline", lang, state.turns, slots);
+  std::string text = responses_.Render(name, lang, state.turns, slots);
   if (lang == "zh" && state.variant != text::Variant::kSimplified) {
     text = understanding_->analyzer().ToVariant(text, state.variant);
   }

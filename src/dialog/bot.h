@@ -2,8 +2,10 @@
 // next dialogue state out. Built from a bot package; runs the policy of
 // DESIGN.md ("The bot") over Understanding (understanding.h):
 //
-//   0. strong anger, an intent marked human-only, or the customer asking for
-//      a person: hand off (say so, emit the handoff);
+//   0. strong anger, an intent marked human-only, the customer asking for
+//      a person, or a VIP contact's first message (handoff.vip_tiers): hand
+//      off (say so, emit the handoff with its routing rule's queue and
+//      priority);
 //   1. a flow waiting for a slot takes the message: the slot is filled, or a
 //      cancel stops the flow, or a digression (an FAQ question, another
 //      task, small talk) is answered and the flow asks again, or the answer
@@ -75,6 +77,7 @@ struct BotMessage {
   std::string text;
   std::vector<std::string> attachments;  // upload ids
   int64_t now_millis = 0;                // relative dates resolve against it
+  std::string contact_tier;              // the contact's attribute `tier` ("vip"), may be empty
   int64_t tenant_id = 0;                 // for the language model's accounting
   // A generated answer's text as it is written (a draft: the reply in
   // TurnResult is what counts, and may differ when the draft is refused).
@@ -95,8 +98,16 @@ struct TurnResult {
   Json annotations = Json::object();
   // Non-empty: the bot hands the conversation to a person, for this reason
   // ("customer_asked", "anger", "fallback_streak", "human_only:<intent>",
-  // "ask_failed:<flow>", "action_failed:<action>", or a flow's own reason).
+  // "ask_failed:<flow>", "action_failed:<action>", "vip", or a flow's own
+  // reason).
   std::string handoff_reason;
+  // Where the handoff waits, from the routing rules: the flow handoff
+  // step's queue/priority, else the rule of the intent being served (the
+  // recognised one, or the trigger of the flow in progress); empty queue:
+  // the default one.
+  std::string handoff_queue;
+  int handoff_priority = 0;
+  bool vip = false;  // the contact's tier is one of handoff.vip_tiers
 };
 
 using TurnCallback = std::function<void(TurnResult)>;
@@ -168,6 +179,9 @@ class Bot {
   // state's language and script: said after a handoff when no agent is
   // online to take it (the conversation waits for one).
   std::string HandoffOffline(const DialogState& state) const;
+  // "handoff_closed": said after a handoff outside its queue's business
+  // hours (leave a message; the team follows up when it is back).
+  std::string HandoffClosed(const DialogState& state) const;
 
   // Errors: those of Understanding::Build and Responses::Build;
   // kInvalidArgument for a package whose flows call actions without an
@@ -201,6 +215,7 @@ class Bot {
  private:
   friend class TurnRun;
   Bot() = default;
+  std::string HandoffNotice(const DialogState& state, std::string_view name) const;
 
   BotPackage package_;
   BotOptions options_;

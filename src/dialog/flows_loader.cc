@@ -706,8 +706,9 @@ class DialogueLoader {
       }
     } else if (kind == "handoff") {
       step->kind = FlowStep::Kind::kHandoff;
-      r_.UnknownFields(file, s, where + ": ", {"id", "handoff", "say"});
+      r_.UnknownFields(file, s, where + ": ", {"id", "handoff", "say", "queue", "priority"});
       r_.String(file, s["handoff"], where + ": handoff (the reason)", &step->reason, true);
+      ok &= r_.RoutingRule(file, s, where + ": ", &step->queue, &step->priority);
       if (s["say"].IsDefined())
         ok &= Response(file, s["say"], where + ": say", &step->prompt, true);
     } else {  // end

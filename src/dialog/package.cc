@@ -225,7 +225,21 @@ class Loader : public internal::PackageReader {
         Error(file, handoff, "handoff: must be a map");
       } else {
         UnknownFields(file, handoff,
-                      "handoff: ", {"fallback_streak", "anger_threshold", "human_only_intents"});
+                      "handoff: ",
+                      {"fallback_streak", "anger_threshold", "human_only_intents", "vip_tiers"});
+        YAML::Node vip = handoff["vip_tiers"];
+        if (vip.IsDefined() && !vip.IsNull()) {
+          if (!vip.IsSequence()) {
+            Error(file, vip, "handoff.vip_tiers: must be a list of tier names");
+          } else {
+            for (const auto& t : vip) {
+              std::string tier;
+              if (String(file, t, "handoff.vip_tiers", &tier, true)) {
+                pkg_.handoff.vip_tiers.push_back(tier);
+              }
+            }
+          }
+        }
         YAML::Node streak = handoff["fallback_streak"];
         if (streak.IsDefined() && !streak.IsNull()) {
           int v = 0;
@@ -312,7 +326,17 @@ class Loader : public internal::PackageReader {
                 std::to_string(it->second.line) + ")");
       ok = false;
     }
-    UnknownFields(file, item, where + ": ", {"intent", "description", "examples"});
+    UnknownFields(file, item, where + ": ", {"intent", "description", "examples", "handoff"});
+    if (YAML::Node rule = item["handoff"]; rule.IsDefined() && !rule.IsNull()) {
+      if (!rule.IsMap()) {
+        Error(file, rule, where + ": handoff: must be a map {queue, priority}");
+        ok = false;
+      } else {
+        UnknownFields(file, rule, where + ": handoff: ", {"queue", "priority"});
+        ok &= RoutingRule(file, rule, where + ": handoff.", &intent.handoff_queue,
+                          &intent.handoff_priority);
+      }
+    }
     if (!StringField(file, item, "description", where + ": description", &intent.description)) {
       ok = false;
     }

@@ -53,6 +53,9 @@ struct HandoffPolicy {
   int fallback_streak = 2;       // fallbacks in a row before asking for a human
   double anger_threshold = 0.8;  // anger intensity that asks for a human
   std::vector<std::string> human_only_intents;
+  // Contacts whose attribute `tier` is one of these go to a person at their
+  // first message (reason "vip"), ahead in the line.
+  std::vector<std::string> vip_tiers;
 };
 
 struct IntentDefinition {
@@ -60,6 +63,10 @@ struct IntentDefinition {
   std::string description;
   // language → example messages, in file order.
   std::map<std::string, std::vector<std::string>> examples;
+  // Routing rule (`handoff: {queue, priority}`): a handoff while serving this
+  // intent waits in this queue (empty: the default) with this priority.
+  std::string handoff_queue;
+  int handoff_priority = 0;
   SourceLocation where;
 };
 
@@ -155,8 +162,11 @@ struct FlowStep {
   // set: slot → template (a value of another slot, a literal)
   std::vector<std::pair<std::string, std::string>> assignments;
 
-  // handoff: why (for the agent and the analytics)
+  // handoff: why (for the agent and the analytics), and where it waits
+  // (`queue:`, empty: the trigger intent's rule or the default; `priority:`)
   std::string reason;
+  std::string queue;
+  int priority = -1;  // -1: the trigger intent's
 };
 
 // A multi-turn task, started by one of its trigger intents.

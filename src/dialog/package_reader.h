@@ -104,6 +104,33 @@ class PackageReader {
     }
   }
 
+  // A routing rule's queue (a name) and priority (an integer 0–10), fields
+  // of `node` (an intent's `handoff:` map, a flow's handoff step).
+  bool RoutingRule(const std::string& file, const YAML::Node& node, const std::string& where,
+                   std::string* queue, int* priority) {
+    bool ok = true;
+    YAML::Node q = node["queue"];
+    if (q.IsDefined() && !q.IsNull()) {
+      if (!String(file, q, where + "queue", queue, true)) {
+        ok = false;
+      } else if (queue->size() > 64 || queue->find_first_of(" \t\r\n") != std::string::npos) {
+        Error(file, q, where + "queue: a name of at most 64 characters, no spaces");
+        ok = false;
+      }
+    }
+    YAML::Node p = node["priority"];
+    if (p.IsDefined() && !p.IsNull()) {
+      int v = -1;
+      if (!p.IsScalar() || !YAML::convert<int>::decode(p, v) || v < 0 || v > 10) {
+        Error(file, p, where + "priority: must be an integer from 0 to 10");
+        ok = false;
+      } else {
+        *priority = v;
+      }
+    }
+    return ok;
+  }
+
   // A non-empty string scalar.
   bool String(const std::string& file, const YAML::Node& n, const std::string& where,
               std::string* out, bool required) {

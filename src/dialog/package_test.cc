@@ -187,6 +187,21 @@ TEST(BotPackage, TheValidTestPackageLoads) {
   fs::remove_all(dir);
 }
 
+TEST(BotPackage, RoutingRulesAndVipTiersLoad) {
+  fs::path dir = WriteValidPackage("routing");
+  Write(dir / "bot.yaml", std::string(kBot) + "  vip_tiers: [vip, gold]\n");
+  Write(dir / "intents" / "b.yaml", Intent("greet") + "  handoff: {queue: senior, priority: 2}\n");
+  auto pkg = BotPackage::Load(dir.string());
+  ASSERT_TRUE(pkg.ok()) << pkg.status().message();
+  EXPECT_EQ(pkg->handoff.vip_tiers, (std::vector<std::string>{"vip", "gold"}));
+  const IntentDefinition* greet = pkg->FindIntent("greet");
+  ASSERT_NE(greet, nullptr);
+  EXPECT_EQ(greet->handoff_queue, "senior");
+  EXPECT_EQ(greet->handoff_priority, 2);
+  EXPECT_TRUE(pkg->FindIntent("order_status")->handoff_queue.empty());
+  fs::remove_all(dir);
+}
+
 TEST_P(BrokenPackage, IsRefusedWithFileAndLine) {
   const Broken& b = GetParam();
   fs::path dir = WriteValidPackage(b.name);
@@ -254,6 +269,19 @@ INSTANTIATE_TEST_SUITE_P(
                "intents/b.yaml:1: intent greet: description: missing"},
         Broken{"intent_unknown_field", "intents/b.yaml", Intent("greet") + "  exemples: {}\n",
                "intents/b.yaml:36: intent greet: unknown field `exemples`"},
+        Broken{"intent_routing_unknown_field", "intents/b.yaml",
+               Intent("greet") + "  handoff: {queue: senior, team: red}\n",
+               "intents/b.yaml:36: intent greet: handoff: unknown field `team`"},
+        Broken{"intent_routing_bad_priority", "intents/b.yaml",
+               Intent("greet") + "  handoff: {queue: senior, priority: 11}\n",
+               "intents/b.yaml:36: intent greet: handoff.priority: must be an integer from 0 to 10"},
+        Broken{"intent_routing_not_a_map", "intents/b.yaml",
+               Intent("greet") + "  handoff: senior\n",
+               "intents/b.yaml:36: intent greet: handoff: must be a map {queue, priority}"},
+        Broken{"vip_tiers_not_a_list", "bot.yaml",
+               "name: T\nlanguages: [zh, en]\npersona: {name: B}\ngreeting: G\nfallback: F\n"
+               "handoff:\n  vip_tiers: vip\n",
+               "bot.yaml:7: handoff.vip_tiers: must be a list of tier names"},
         Broken{"example_in_two_intents", "intents/b.yaml",
                "- intent: greet\n  description: Hello.\n  examples:\n    zh:\n" +
                    Examples("中文 greet", 14) + "      - 中文 Order_Status 3!\n    en:\n" +

@@ -54,6 +54,15 @@ const BuiltIn kBuiltIns[] = {
       "No agent is available at the moment. Please leave a message here; an agent will follow "
       "up as soon as possible.",
       "No agent online; leave a message."}},
+    {"handoff_closed",
+     {"不过现在是人工客服的下班时间（{{bot_name}}会一直在）。您可以直接在这里留言，客服上班后会第一时间跟进，您不用再说一遍。",
+      "当前为非工作时间，人工客服暂不在线。您可以在此留言，客服上班后将第一时间跟进处理。",
+      "现为非工作时间，请留言，上班后回复。"},
+     {"Our team is outside its working hours right now, I'm afraid. Leave your message here and "
+      "they will follow up as soon as they are back, with everything you've told me.",
+      "Our agents are currently outside business hours. Please leave a message here; an agent "
+      "will follow up as soon as possible.",
+      "Outside business hours; leave a message."}},
     {"handoff_fallback",
      {"看来小蜜没能帮上忙，真抱歉！我这就为您转接人工客服，请稍等。",
       "抱歉未能解决您的问题，现为您转接人工客服，请稍候。", "为您转人工。"},

@@ -15,6 +15,22 @@ constexpr int kRequeuedPriority = 1;  // back in line ahead of newcomers
 
 std::string LanguageOf(const std::string& tag) { return tag.substr(0, tag.find_first_of("-_")); }
 
+std::string QueuesKey(int64_t tenant) { return "routing.queues." + std::to_string(tenant); }
+std::string TakeoverKey(int64_t tenant) { return "routing.takeover." + std::to_string(tenant); }
+std::string ProfileKey(int64_t tenant, int64_t user) {
+  return "routing.agent." + std::to_string(tenant) + "." + std::to_string(user);
+}
+
+size_t CountUtf8(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+Waiting WaitingOf(const store::Conversation& c, int priority, int64_t since) {
+  return Waiting{c.tenant_id, c.id, priority, since, LanguageOf(c.language), c.queue};
+}
+
 }  // namespace
 
 HandoffService::HandoffService(HandoffDeps deps, HandoffOptions options)
@@ -28,6 +44,7 @@ Status HandoffService::Start() {
   {
     std::lock_guard lock(mu_);
     for (const store::Tenant& t : *tenants) {
+      LoadTenantLocked(t.id);
       for (const char* status : {"queued", "assigned", "pending"}) {
         store::ConversationQuery q;
         q.status = status;
@@ -41,7 +58,7 @@ Status HandoffService::Start() {
           } else if (c.status == "assigned" && c.assignee_id) {
             router_.Assigned(*c.assignee_id, c.id);
           } else if (c.status != "pending") {
-            router_.Enqueue({c.tenant_id, c.id, 0, c.updated_at, LanguageOf(c.language)});
+            router_.Enqueue(WaitingOf(c, c.priority, c.updated_at));
           }
         }
       }
@@ -104,7 +121,201 @@ void HandoffService::OnEvent(const bus::Event& e) {
 
 void HandoffService::Enqueue(const store::Conversation& c) {
   std::lock_guard lock(mu_);
-  router_.Enqueue({c.tenant_id, c.id, 0, c.updated_at, LanguageOf(c.language)});
+  LoadTenantLocked(c.tenant_id);
+  router_.Enqueue(WaitingOf(c, c.priority, c.updated_at));
+}
+
+void HandoffService::LoadTenantLocked(int64_t tenant_id) const {
+  if (config_.count(tenant_id)) return;
+  TenantConfig cfg;
+  if (auto q = d_.store->GetSetting(QueuesKey(tenant_id)); q.ok()) {
+    auto parsed = ParseQueues(Json::parse(*q, nullptr, false));
+    if (parsed.ok()) {
+      cfg.queues = std::move(*parsed);
+    } else {
+      spdlog::warn("tenant={} stored queues unreadable: {}", tenant_id, parsed.status().ToString());
+    }
+  }
+  if (auto t = d_.store->GetSetting(TakeoverKey(tenant_id)); t.ok()) cfg.takeover = *t == "on";
+  router_.SetQueues(tenant_id, cfg.queues);
+  config_[tenant_id] = std::move(cfg);
+}
+
+std::vector<QueueConfig> HandoffService::Queues(int64_t tenant_id) const {
+  std::lock_guard lock(mu_);
+  LoadTenantLocked(tenant_id);
+  return config_[tenant_id].queues;
+}
+
+void HandoffService::SetQueues(int64_t tenant_id, std::vector<QueueConfig> queues,
+                               store::StatusCallback done) {
+  const std::string value = DumpJson(QueuesJson(queues));
+  d_.store->PutSetting(QueuesKey(tenant_id), value,
+                       [this, tenant_id, queues = std::move(queues),
+                        done = std::move(done)](Status s) mutable {
+                         if (s.ok()) {
+                           std::lock_guard lock(mu_);
+                           LoadTenantLocked(tenant_id);
+                           config_[tenant_id].queues = queues;
+                           router_.SetQueues(tenant_id, std::move(queues));
+                         }
+                         done(s);
+                         if (s.ok()) d_.executor->Post([this] { Dispatch(); });
+                       });
+}
+
+bool HandoffService::QueueOpen(int64_t tenant_id, const std::string& queue) const {
+  std::lock_guard lock(mu_);
+  LoadTenantLocked(tenant_id);
+  const QueueConfig* q = FindQueue(config_[tenant_id].queues, queue.empty() ? kDefaultQueue : queue);
+  return q == nullptr || IsOpen(*q, d_.clock->NowMillis());
+}
+
+bool HandoffService::Takeover(int64_t tenant_id) const {
+  std::lock_guard lock(mu_);
+  LoadTenantLocked(tenant_id);
+  return config_[tenant_id].takeover;
+}
+
+void HandoffService::SetTakeover(int64_t tenant_id, bool on, store::StatusCallback done) {
+  d_.store->PutSetting(TakeoverKey(tenant_id), on ? "on" : "off",
+                       [this, tenant_id, on, done = std::move(done)](Status s) {
+                         if (s.ok()) {
+                           std::lock_guard lock(mu_);
+                           LoadTenantLocked(tenant_id);
+                           config_[tenant_id].takeover = on;
+                         }
+                         done(s);
+                       });
+}
+
+AgentProfile HandoffService::ProfileOf(int64_t tenant_id, int64_t user_id) const {
+  {
+    std::lock_guard lock(mu_);
+    auto it = profiles_.find(user_id);
+    if (it != profiles_.end()) return it->second;
+  }
+  AgentProfile p;
+  if (auto stored = d_.store->GetSetting(ProfileKey(tenant_id, user_id)); stored.ok()) {
+    auto parsed = ParseAgentProfile(Json::parse(*stored, nullptr, false));
+    if (parsed.ok()) p = std::move(*parsed);
+  }
+  std::lock_guard lock(mu_);
+  profiles_[user_id] = p;
+  router_.SetProfile(user_id, p);
+  return p;
+}
+
+void HandoffService::SetProfile(int64_t tenant_id, int64_t user_id, AgentProfile profile,
+                                store::StatusCallback done) {
+  const std::string value = DumpJson(AgentProfileJson(profile));
+  d_.store->PutSetting(ProfileKey(tenant_id, user_id), value,
+                       [this, user_id, profile = std::move(profile),
+                        done = std::move(done)](Status s) {
+                         if (s.ok()) {
+                           std::lock_guard lock(mu_);
+                           profiles_[user_id] = profile;
+                           router_.SetProfile(user_id, profile);
+                         }
+                         done(s);
+                         if (s.ok()) d_.executor->Post([this] { Dispatch(); });
+                       });
+}
+
+std::vector<std::pair<int64_t, Presence>> HandoffService::AgentsOf(int64_t tenant_id) const {
+  std::lock_guard lock(mu_);
+  std::map<int64_t, Presence> best;
+  for (const auto& [id, s] : sessions_) {
+    if (s.tenant_id != tenant_id) continue;
+    auto [it, added] = best.try_emplace(s.user_id, s.presence);
+    if (!added) it->second = std::max(it->second, s.presence);
+  }
+  return {best.begin(), best.end()};
+}
+
+void HandoffService::TransferChat(Transfer t, store::StatusCallback done) {
+  if (t.to_agent.has_value() == !t.to_queue.empty()) {
+    done(Status::InvalidArgument("a transfer names either to_agent or to_queue"));
+    return;
+  }
+  if (CountUtf8(t.note) > kMaxTransferNote) {
+    done(Status::InvalidArgument("the note is at most 1000 characters"));
+    return;
+  }
+  if (t.to_agent && *t.to_agent == t.from_user) {
+    done(Status::InvalidArgument("the conversation is already yours"));
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (t.to_agent) {
+      bool signed_in = false;
+      for (const auto& [id, s] : sessions_) {
+        signed_in = signed_in || (s.user_id == *t.to_agent && s.tenant_id == t.tenant_id);
+      }
+      if (!signed_in) {
+        done(Status::NotFound("agent " + std::to_string(*t.to_agent) +
+                              " has no console open in this tenant"));
+        return;
+      }
+    } else {
+      LoadTenantLocked(t.tenant_id);
+      const auto& queues = config_[t.tenant_id].queues;
+      if (FindQueue(queues, t.to_queue) == nullptr &&
+          !(queues.empty() && t.to_queue == kDefaultQueue)) {
+        done(Status::NotFound("no queue \"" + t.to_queue + "\""));
+        return;
+      }
+    }
+  }
+  store::ConversationChange ch;
+  ch.tenant_id = t.tenant_id;
+  ch.id = t.conversation_id;
+  ch.expect_status = "assigned";
+  ch.expect_assignee = t.from_user;
+  Json event{{"from_agent", t.from_user}, {"note", t.note}};
+  if (t.to_agent) {
+    ch.assignee_id = std::optional<int64_t>(*t.to_agent);
+    event["to_agent"] = *t.to_agent;
+  } else {
+    ch.status = "queued";
+    ch.assignee_id = std::optional<int64_t>();
+    ch.queue = t.to_queue;
+    event["to_queue"] = t.to_queue;
+  }
+  ch.events.push_back({kConversationTransferred, DumpJson(event)});
+  d_.store->UpdateConversation(
+      std::move(ch), [this, t, done = std::move(done)](Result<store::Conversation> r) {
+        d_.executor->Post([this, t, done, r = std::move(r)] {
+          if (!r.ok()) {
+            done(r.status().code() == Code::kAlreadyExists
+                     ? Status::PermissionDenied("the conversation is not assigned to you")
+                     : r.status());
+            return;
+          }
+          const int64_t now = d_.clock->NowMillis();
+          {
+            std::lock_guard lock(mu_);
+            router_.Released(t.from_user, t.conversation_id, now);
+            if (t.to_agent) {
+              router_.Assigned(*t.to_agent, t.conversation_id);
+            } else {
+              router_.Enqueue(WaitingOf(*r, std::max(r->priority, kRequeuedPriority), now));
+            }
+          }
+          spdlog::info("conv={} transferred by agent {} to {}", t.conversation_id, t.from_user,
+                       t.to_agent ? "agent " + std::to_string(*t.to_agent) : "queue " + t.to_queue);
+          PublishStatus(*r);
+          Notify(t.from_user, {AgentNotice::Kind::kUnassigned, t.tenant_id, t.conversation_id,
+                               r->status});
+          if (t.to_agent) {
+            Notify(*t.to_agent,
+                   {AgentNotice::Kind::kAssigned, t.tenant_id, t.conversation_id, r->status});
+          }
+          done(Status::Ok());
+          Dispatch();
+        });
+      });
 }
 
 uint64_t HandoffService::AgentConnected(int64_t tenant_id, int64_t user_id, AgentNotify notify) {
@@ -112,6 +323,16 @@ uint64_t HandoffService::AgentConnected(int64_t tenant_id, int64_t user_id, Agen
   const uint64_t id = ++next_session_;
   sessions_[id] = AgentSession{tenant_id, user_id, std::move(notify), Presence::kOffline, 0};
   ++requeue_generation_[user_id];  // a pending requeue of their chats is off
+  if (!profiles_.count(user_id)) {
+    AgentProfile p;
+    if (auto stored = d_.store->GetSetting(ProfileKey(tenant_id, user_id)); stored.ok()) {
+      auto parsed = ParseAgentProfile(Json::parse(*stored, nullptr, false));
+      if (parsed.ok()) p = std::move(*parsed);
+    }
+    profiles_[user_id] = p;
+    router_.SetProfile(user_id, std::move(p));
+  }
+  LoadTenantLocked(tenant_id);
   return id;
 }
 
@@ -189,8 +410,7 @@ void HandoffService::Requeue(int64_t tenant_id, int64_t user_id) {
           std::lock_guard lock(mu_);
           router_.Released(user_id, conversation, d_.clock->NowMillis());
           if (r.ok()) {
-            router_.Enqueue({r->tenant_id, r->id, kRequeuedPriority, r->updated_at,
-                             LanguageOf(r->language)});
+            router_.Enqueue(WaitingOf(*r, std::max(r->priority, kRequeuedPriority), r->updated_at));
           }
         }
         if (!r.ok()) return;  // resolved or moved meanwhile

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "core/executor.h"
 #include "core/status.h"
 #include "handoff/router.h"
+#include "handoff/routing.h"
 #include "store/store.h"
 
 namespace kefu::handoff {
@@ -39,6 +41,8 @@ inline constexpr const char* kConversationResolved = "conversation.resolved";
 inline constexpr const char* kConversationReturnedToBot = "conversation.returned_to_bot";
 inline constexpr const char* kConversationPending = "conversation.pending";
 inline constexpr const char* kConversationResumed = "conversation.resumed";
+// {"from_agent", "to_agent" | "to_queue", "note"}
+inline constexpr const char* kConversationTransferred = "conversation.transferred";
 // Bus only (not stored): a waiting customer's place changed. Value:
 // {"position": 1-based, "waiting": the line's length, "estimated_wait_s":
 // seconds or null when unknown (no agent online, no wait seen yet)}.
@@ -48,6 +52,19 @@ struct HandoffOptions {
   int default_capacity = 5;    // chats per agent unless their session says otherwise
   int64_t requeue_grace_ms = 30000;  // an agent gone this long loses their chats
 };
+
+// A transfer by the agent a conversation is assigned to: to another agent
+// of the tenant (online or away) or to a queue, with a note for whoever
+// takes it (shown in the chat's summary).
+struct Transfer {
+  int64_t tenant_id = 0;
+  int64_t from_user = 0;
+  int64_t conversation_id = 0;
+  std::optional<int64_t> to_agent;
+  std::string to_queue;
+  std::string note;  // at most kMaxTransferNote characters
+};
+inline constexpr size_t kMaxTransferNote = 1000;
 
 struct HandoffDeps {
   store::Store* store = nullptr;
@@ -101,6 +118,29 @@ class HandoffService {
     std::vector<AgentLoad> agents;
   };
   Snapshot SnapshotOf(int64_t tenant_id) const;
+  // Moves the conversation (assigned to `from_user`) to another agent or
+  // back to a queue, recording a conversation.transferred event. Errors:
+  // InvalidArgument (neither or both targets, the note too long, to
+  // oneself), NotFound (an unknown queue, an agent not signed in to this
+  // tenant's console), PermissionDenied (not assigned to `from_user`).
+  void TransferChat(Transfer t, store::StatusCallback done);
+
+  // ---- routing configuration, per tenant (kept in the store's settings) ----
+  // The queues (empty: the one default queue, anyone serves it).
+  std::vector<QueueConfig> Queues(int64_t tenant_id) const;
+  void SetQueues(int64_t tenant_id, std::vector<QueueConfig> queues, store::StatusCallback done);
+  // Is the queue open now (business hours)? An unconfigured queue is.
+  bool QueueOpen(int64_t tenant_id, const std::string& queue) const;
+  // The human-takeover switch: while on, the bot answers nobody and every
+  // new customer message in a bot conversation goes to the line.
+  bool Takeover(int64_t tenant_id) const;
+  void SetTakeover(int64_t tenant_id, bool on, store::StatusCallback done);
+  // An agent's queues, skills and languages (read when they connect).
+  AgentProfile ProfileOf(int64_t tenant_id, int64_t user_id) const;
+  void SetProfile(int64_t tenant_id, int64_t user_id, AgentProfile profile,
+                  store::StatusCallback done);
+  // The tenant's agents with a console open: {id, presence} (for transfers).
+  std::vector<std::pair<int64_t, Presence>> AgentsOf(int64_t tenant_id) const;
 
   std::vector<int64_t> ChatsOf(int64_t user_id) const;
   Presence PresenceOf(int64_t user_id) const;
@@ -121,6 +161,7 @@ class HandoffService {
   void OnEvent(const bus::Event& e);
   // The customer wrote in a pending chat: assigned again.
   void Resume(int64_t tenant_id, int64_t conversation_id);
+  void LoadTenantLocked(int64_t tenant_id) const;
   void Enqueue(const store::Conversation& c);
   // Runs the router and applies what it decides.
   void Dispatch();
@@ -137,7 +178,7 @@ class HandoffService {
   HandoffDeps d_;
   HandoffOptions options_;
   mutable std::mutex mu_;
-  Router router_;                                    // guarded by mu_
+  mutable Router router_;                            // guarded by mu_
   std::map<uint64_t, AgentSession> sessions_;        // guarded by mu_
   std::map<int64_t, uint64_t> requeue_generation_;   // guarded by mu_: by user
   uint64_t next_session_ = 0;                        // guarded by mu_
@@ -145,6 +186,13 @@ class HandoffService {
   std::map<int64_t, int> published_place_;      // guarded by mu_: conversation → position
   std::map<int64_t, size_t> published_waiting_;  // guarded by mu_: tenant → line length
   std::map<int64_t, double> wait_ms_;            // guarded by mu_: tenant → recent waits (EWMA)
+  // Routing configuration read from the store once per tenant.
+  struct TenantConfig {
+    std::vector<QueueConfig> queues;
+    bool takeover = false;
+  };
+  mutable std::map<int64_t, TenantConfig> config_;      // guarded by mu_
+  mutable std::map<int64_t, AgentProfile> profiles_;    // guarded by mu_: by user
 };
 
 }  // namespace kefu::handoff

@@ -281,5 +281,115 @@ TEST_F(HandoffServiceTest, AnAbsentAgentsPendingChatsGoBackToTheLineToo) {
   EXPECT_EQ(service_->Position(c), 1);
 }
 
+TEST_F(HandoffServiceTest, QueuesProfilesAndTransfersWithANote) {
+  StartService();
+  auto queues = ParseQueues(Json::parse(R"([{"name":"senior"},{"name":"general"},
+      {"name":"night","business_hours":{"time_zone":"UTC","weekly":{"mon":[["00:00","06:00"]]}}}])"));
+  ASSERT_TRUE(queues.ok());
+  ASSERT_TRUE(Wait<bool>([&](auto cb) {
+                service_->SetQueues(tenant_, *queues, [cb](Status s) { cb(Result<bool>(s.ok())); });
+              }).value());
+  // The clock decides the business hours: 2023-11-14 22:13 UTC is a Tuesday.
+  EXPECT_FALSE(service_->QueueOpen(tenant_, "night"));
+  clock_.Set(1'700'438'400'000 + 3600'000);  // Monday 2023-11-20 01:00 UTC
+  EXPECT_TRUE(service_->QueueOpen(tenant_, "night"));
+  EXPECT_TRUE(service_->QueueOpen(tenant_, "general")) << "no hours: open";
+  EXPECT_TRUE(service_->QueueOpen(tenant_, "unknown")) << "not configured: open";
+
+  for (int i : {0, 1}) {
+    AgentProfile p;
+    p.queues = {i == 0 ? "general" : "senior"};
+    ASSERT_TRUE(Wait<bool>([&](auto cb) {
+                  service_->SetProfile(tenant_, agents_[i], p,
+                                       [cb](Status s) { cb(Result<bool>(s.ok())); });
+                }).value());
+  }
+  std::mutex mu;
+  std::vector<AgentNotice> told_a, told_b;
+  uint64_t sa = service_->AgentConnected(tenant_, agents_[0], [&](const AgentNotice& n) {
+    std::lock_guard lock(mu);
+    told_a.push_back(n);
+  });
+  uint64_t sb = service_->AgentConnected(tenant_, agents_[1], [&](const AgentNotice& n) {
+    std::lock_guard lock(mu);
+    told_b.push_back(n);
+  });
+  ASSERT_TRUE(service_->SetPresence(sa, Presence::kOnline).ok());
+  ASSERT_TRUE(service_->SetPresence(sb, Presence::kOnline).ok());
+
+  // A senior chat goes to the senior agent only.
+  const int64_t c = NewConversation("bot");
+  store::ConversationChange ch;
+  ch.tenant_id = tenant_;
+  ch.id = c;
+  ch.status = "queued";
+  ch.queue = "senior";
+  ch.priority = 1;
+  ASSERT_TRUE(Wait<store::Conversation>([&](auto cb) { store_->UpdateConversation(ch, cb); }).ok());
+  bus_->Publish({bus::kConversationStatusChanged, tenant_, c, nullptr, "queued", 0});
+  ASSERT_TRUE(Until([&] { return StatusOf(c) == "assigned"; }));
+  EXPECT_EQ(store_->GetConversation(tenant_, c)->assignee_id, agents_[1]);
+
+  auto transfer = [&](Transfer t) {
+    auto result = std::make_shared<std::optional<Status>>();
+    std::mutex m;
+    service_->TransferChat(t, [&m, result](Status st) {
+      std::lock_guard lock(m);
+      *result = st;
+    });
+    EXPECT_TRUE(Until([&] {
+      std::lock_guard lock(m);
+      return result->has_value();
+    }));
+    std::lock_guard lock(m);
+    return result->value_or(Status::Internal("no answer"));
+  };
+  // Refusals: no target, both, a note too long, not the holder's, an unknown queue.
+  EXPECT_EQ(transfer({tenant_, agents_[1], c, std::nullopt, "", ""}).code(), Code::kInvalidArgument);
+  EXPECT_EQ(transfer({tenant_, agents_[1], c, agents_[0], "general", ""}).code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(transfer({tenant_, agents_[1], c, agents_[0], "", std::string(1001, 'x')}).code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(transfer({tenant_, agents_[1], c, std::nullopt, "nowhere", ""}).code(), Code::kNotFound);
+  EXPECT_EQ(transfer({tenant_, agents_[1], c, int64_t{424242}, "", ""}).code(), Code::kNotFound);
+  EXPECT_EQ(transfer({tenant_, agents_[0], c, std::nullopt, "general", ""}).code(),
+            Code::kPermissionDenied);
+
+  // To the other agent: theirs at once, with the note in the event.
+  ASSERT_TRUE(transfer({tenant_, agents_[1], c, agents_[0], "", "退款已核实"}).ok());
+  auto conv = store_->GetConversation(tenant_, c);
+  EXPECT_EQ(conv->status, "assigned");
+  EXPECT_EQ(conv->assignee_id, agents_[0]);
+  EXPECT_EQ(service_->ChatsOf(agents_[0]), std::vector<int64_t>{c});
+  EXPECT_TRUE(service_->ChatsOf(agents_[1]).empty());
+  auto event = store_->LastEvent(tenant_, c, kConversationTransferred);
+  ASSERT_TRUE(event.ok());
+  Json payload = Json::parse(event->payload_json);
+  EXPECT_EQ(payload["note"], "退款已核实");
+  EXPECT_EQ(payload["to_agent"], agents_[0]);
+  EXPECT_EQ(payload["from_agent"], agents_[1]);
+
+  // To the senior queue: its member takes it back.
+  ASSERT_TRUE(transfer({tenant_, agents_[0], c, std::nullopt, "senior", "投诉"}).ok());
+  ASSERT_TRUE(Until([&] { return store_->GetConversation(tenant_, c)->assignee_id == agents_[1]; }));
+  EXPECT_EQ(store_->GetConversation(tenant_, c)->queue, "senior");
+  EXPECT_EQ(Json::parse(store_->LastEvent(tenant_, c, kConversationTransferred)->payload_json)["to_queue"],
+            "senior");
+
+  // The takeover switch is kept in the store.
+  EXPECT_FALSE(service_->Takeover(tenant_));
+  ASSERT_TRUE(Wait<bool>([&](auto cb) {
+                service_->SetTakeover(tenant_, true, [cb](Status s) { cb(Result<bool>(s.ok())); });
+              }).value());
+  EXPECT_TRUE(service_->Takeover(tenant_));
+  service_->Stop();
+  service_ = std::make_unique<HandoffService>(
+      HandoffDeps{store_.get(), bus_.get(), &executor_, &clock_}, HandoffOptions{2, 1000});
+  ASSERT_TRUE(service_->Start().ok());
+  EXPECT_TRUE(service_->Takeover(tenant_)) << "read back from the store";
+  EXPECT_EQ(service_->Queues(tenant_).size(), 3u);
+  EXPECT_EQ(service_->ProfileOf(tenant_, agents_[1]).queues, std::vector<std::string>{"senior"});
+}
+
 }  // namespace
 }  // namespace kefu::handoff

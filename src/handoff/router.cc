@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 namespace kefu::handoff {
 
@@ -31,21 +32,36 @@ bool ParsePresence(std::string_view name, Presence* out) {
 }
 
 bool Router::Key::operator<(const Key& o) const {
-  return std::tie(o.priority, since_ms, conversation_id) <
-         std::tie(priority, o.since_ms, o.conversation_id);
+  return std::tie(aged_since_ms, o.priority, since_ms, conversation_id) <
+         std::tie(o.aged_since_ms, priority, o.since_ms, o.conversation_id);
+}
+
+Router::Key Router::KeyOf(const Waiting& w) const {
+  const int64_t aged = aging_ms_ > 0 ? w.since_ms - static_cast<int64_t>(w.priority) * aging_ms_ : 0;
+  return {aged, w.priority, w.since_ms, w.conversation_id};
+}
+
+void Router::SetQueues(int64_t tenant_id, std::vector<QueueConfig> queues) {
+  queues_[tenant_id] = std::move(queues);
+}
+
+void Router::SetProfile(int64_t agent_id, AgentProfile profile) {
+  profiles_[agent_id] = profile;
+  auto it = agents_.find(agent_id);
+  if (it != agents_.end()) it->second.profile = std::move(profile);
 }
 
 void Router::Enqueue(const Waiting& w) {
   auto it = waiting_.find(w.conversation_id);
   if (it != waiting_.end()) {
-    if (w.priority <= it->second.priority) return;
-    lines_[it->second.tenant_id].erase({it->second.priority, it->second.since_ms, w.conversation_id});
-    it->second.priority = w.priority;
-    lines_[w.tenant_id].insert({w.priority, it->second.since_ms, w.conversation_id});
+    lines_[it->second.tenant_id].erase(KeyOf(it->second));
+    it->second.priority = std::max(it->second.priority, w.priority);
+    if (!w.queue.empty()) it->second.queue = w.queue;
+    lines_[it->second.tenant_id].insert(KeyOf(it->second));
     return;
   }
   waiting_[w.conversation_id] = w;
-  lines_[w.tenant_id].insert({w.priority, w.since_ms, w.conversation_id});
+  lines_[w.tenant_id].insert(KeyOf(w));
 }
 
 void Router::Remove(int64_t conversation_id) {
@@ -53,7 +69,7 @@ void Router::Remove(int64_t conversation_id) {
   if (it == waiting_.end()) return;
   auto line = lines_.find(it->second.tenant_id);
   if (line != lines_.end()) {
-    line->second.erase({it->second.priority, it->second.since_ms, conversation_id});
+    line->second.erase(KeyOf(it->second));
     if (line->second.empty()) lines_.erase(line);
   }
   waiting_.erase(it);
@@ -69,6 +85,8 @@ void Router::SetAgent(int64_t tenant_id, int64_t agent_id, Presence presence, in
   a.presence = presence;
   a.capacity = std::max(1, capacity);
   a.languages = std::move(languages);
+  auto p = profiles_.find(agent_id);
+  if (p != profiles_.end()) a.profile = p->second;
 }
 
 void Router::Assigned(int64_t agent_id, int64_t conversation_id) {
@@ -85,11 +103,31 @@ void Router::Released(int64_t agent_id, int64_t conversation_id, int64_t now_ms)
   }
 }
 
+bool Router::Skilled(const Agent& a, int64_t tenant_id, const std::string& queue,
+                     const std::string& language) const {
+  if (a.tenant_id != tenant_id) return false;
+  const auto& langs = a.profile.languages.empty() ? a.languages : a.profile.languages;
+  if (!langs.empty() && !language.empty() &&
+      std::find(langs.begin(), langs.end(), language) == langs.end()) {
+    return false;
+  }
+  if (queue.empty()) return true;
+  auto qs = queues_.find(tenant_id);
+  const QueueConfig* q = qs == queues_.end() ? nullptr : FindQueue(qs->second, queue);
+  if (q == nullptr) return true;  // not configured: anyone
+  return MayServe(a.profile, *q);
+}
+
+bool Router::MayTake(int64_t agent_id, int64_t tenant_id, const std::string& queue,
+                     const std::string& language) const {
+  auto it = agents_.find(agent_id);
+  return it != agents_.end() && Skilled(it->second, tenant_id, queue, language);
+}
+
 bool Router::Eligible(const Agent& a, const Waiting& w) const {
-  if (a.presence != Presence::kOnline || a.tenant_id != w.tenant_id) return false;
+  if (a.presence != Presence::kOnline) return false;
   if (static_cast<int>(Load(a)) >= a.capacity) return false;
-  if (a.languages.empty() || w.language.empty()) return true;
-  return std::find(a.languages.begin(), a.languages.end(), w.language) != a.languages.end();
+  return Skilled(a, w.tenant_id, w.queue, w.language);
 }
 
 std::vector<Assignment> Router::Assign() {

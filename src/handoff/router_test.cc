@@ -145,5 +145,78 @@ TEST(Router, PendingChatsStayTheAgentsButFreeTheirSeat) {
   EXPECT_EQ(line[1].conversation_id, 14);
 }
 
+Waiting Q(int64_t conversation, int64_t since, std::string queue, int priority = 0,
+          std::string language = "") {
+  return Waiting{kTenant, conversation, priority, since, std::move(language), std::move(queue)};
+}
+
+TEST(Router, AQueuesConversationGoesOnlyToItsMembers) {
+  Router r;
+  r.SetQueues(kTenant, {{"senior", {}, {}, std::nullopt}, {"general", {}, {}, std::nullopt}});
+  r.SetProfile(1, {{"senior"}, {}, {}});
+  r.SetProfile(2, {{"general"}, {}, {}});
+  r.SetAgent(kTenant, 1, Presence::kOnline, 5, {}, 0);
+  r.SetAgent(kTenant, 2, Presence::kOnline, 5, {}, 0);
+  r.Enqueue(Q(10, 1, "senior"));
+  r.Enqueue(Q(11, 2, "general"));
+  r.Enqueue(Q(12, 3, "senior"));
+  auto a = r.Assign();
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].conversation_id, 10);
+  EXPECT_EQ(a[0].agent_id, 1);
+  EXPECT_EQ(a[1].conversation_id, 11);
+  EXPECT_EQ(a[1].agent_id, 2) << "not the less busy senior agent: not a member";
+  EXPECT_EQ(a[2].conversation_id, 12);
+  EXPECT_EQ(a[2].agent_id, 1) << "senior's only member, although busier";
+}
+
+TEST(Router, SkillsLanguagesAndUnconfiguredQueues) {
+  Router r;
+  r.SetQueues(kTenant, {{"refunds", {"refunds"}, {}, std::nullopt}});
+  r.SetProfile(1, {{}, {"refunds"}, {"zh"}});
+  r.SetProfile(2, {{}, {}, {"en"}});
+  r.SetAgent(kTenant, 1, Presence::kOnline, 5, {}, 0);
+  r.SetAgent(kTenant, 2, Presence::kOnline, 5, {}, 0);
+  r.Enqueue(Q(10, 1, "refunds", 0, "en"));  // needs the skill and English: nobody
+  r.Enqueue(Q(11, 2, "refunds", 0, "zh"));
+  r.Enqueue(Q(12, 3, "nowhere", 0, "en"));  // not configured: anyone who speaks English
+  auto a = r.Assign();
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].conversation_id, 11);
+  EXPECT_EQ(a[0].agent_id, 1);
+  EXPECT_EQ(a[1].conversation_id, 12);
+  EXPECT_EQ(a[1].agent_id, 2);
+  EXPECT_TRUE(r.IsWaiting(10));
+  EXPECT_TRUE(r.MayTake(1, kTenant, "refunds", "zh"));
+  EXPECT_FALSE(r.MayTake(2, kTenant, "refunds", "en"));
+  EXPECT_FALSE(r.MayTake(1, 99, "refunds", "zh")) << "another tenant";
+}
+
+TEST(Router, WaitingAgesPastAFresherHigherPriority) {
+  Router r(/*aging_ms=*/60000);  // a priority level is worth a minute of waiting
+  r.Enqueue(W(10, /*since=*/0));                          // normal, waiting since 0
+  r.Enqueue(W(11, /*since=*/30000, /*priority=*/1));     // urgent, 30 s later: ahead
+  EXPECT_EQ(r.Position(11), 1);
+  r.Enqueue(W(12, /*since=*/90000, /*priority=*/1));     // urgent, 90 s later: behind 10
+  EXPECT_EQ(r.Position(10), 2);
+  EXPECT_EQ(r.Position(12), 3) << "10 waited more than a level's worth before 12 came";
+  Router strict(/*aging_ms=*/0);
+  strict.Enqueue(W(10, 0));
+  strict.Enqueue(W(12, 10'000'000, 1));
+  EXPECT_EQ(strict.Position(12), 1) << "no aging: priority strictly first";
+}
+
+TEST(Router, EnqueueAgainMovesToANewQueueAndKeepsThePlace) {
+  Router r;
+  r.Enqueue(Q(10, 5, "general"));
+  r.Enqueue(Q(10, 50, "senior", 2));
+  r.SetQueues(kTenant, {{"senior", {}, {}, std::nullopt}});
+  r.SetProfile(1, {{"senior"}, {}, {}});
+  r.SetAgent(kTenant, 1, Presence::kOnline, 1, {}, 0);
+  auto a = r.Assign();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].since_ms, 5) << "its wait started at the first enqueue";
+}
+
 }  // namespace
 }  // namespace kefu::handoff

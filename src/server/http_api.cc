@@ -275,6 +275,14 @@ const std::vector<HttpApi::Route>& HttpApi::Routes() {
       {V::get, "/api/v1/contacts/{}/conversations", a::kStaff, &HttpApi::ContactConversations},
       // The supervisor's view: the line, the agents, the live chats.
       {V::get, "/api/v1/monitor", a::kSupervisors, &HttpApi::GetMonitor},
+      {V::get, "/api/v1/queues", a::kStaff, &HttpApi::GetQueues},
+      {V::put, "/api/v1/queues", a::kSupervisors, &HttpApi::PutQueues},
+      {V::get, "/api/v1/takeover", a::kStaff, &HttpApi::GetTakeover},
+      {V::put, "/api/v1/takeover", a::kSupervisors, &HttpApi::PutTakeover},
+      {V::get, "/api/v1/contacts/{}", a::kStaff, &HttpApi::GetContact},
+      {V::patch, "/api/v1/contacts/{}", a::kStaff, &HttpApi::PatchContact},
+      {V::get, "/api/v1/users/{}/routing", a::kSupervisors, &HttpApi::GetUserRouting},
+      {V::put, "/api/v1/users/{}/routing", a::kAdmins, &HttpApi::PutUserRouting},
   };
   return routes;
 }
@@ -762,11 +770,7 @@ asio::awaitable<Response> HttpApi::ContactConversations(Call& c) {
     j["last_message"] = LastMessage(*ctx_.store, conv);
     out.push_back(std::move(j));
   }
-  Json profile{{"id", contact->id},
-               {"name", contact->name},
-               {"external_id", contact->external_id},
-               {"language", contact->language},
-               {"created_at", contact->created_at}};
+  Json profile = conversation::ContactView(*contact);  // with its attributes and tier
   co_return JsonResponse(http::status::ok,
                          Json{{"contact", std::move(profile)}, {"conversations", std::move(out)}},
                          c.req);
@@ -1412,6 +1416,180 @@ asio::awaitable<Response> HttpApi::GetStats(Call& c) {
   auto numbers = co_await AwaitResult<Json>(std::move(scan));
   if (!numbers.ok()) co_return Error(numbers.status(), c.req);
   co_return JsonResponse(http::status::ok, *numbers, c.req);
+}
+
+// ---- routing: queues, the takeover switch, contacts, agents' profiles ------
+
+namespace {
+
+// The audit row of a routing change, after the change (as a reload's).
+void LogAuditFailure(int64_t tenant, const Result<store::AuditEntry>& row) {
+  if (!row.ok()) {
+    spdlog::error("tenant={}: a routing change's audit row was not written: {}", tenant,
+                  row.status().ToString());
+  }
+}
+
+}  // namespace
+
+// GET /api/v1/queues: {"queues": [...], "default_queue": "general"}
+asio::awaitable<Response> HttpApi::GetQueues(Call& c) {
+  const Json out{{"queues", handoff::QueuesJson(ctx_.handoff->Queues(c.tenant_id))},
+                 {"default_queue", handoff::kDefaultQueue}};
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// PUT /api/v1/queues {"queues": [{name, skills, languages, business_hours}]}
+asio::awaitable<Response> HttpApi::PutQueues(Call& c) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  const Json list = body->value("queues", Json());
+  auto queues = handoff::ParseQueues(list);
+  if (!queues.ok()) co_return Error(queues.status(), c.req);
+  const Json view = handoff::QueuesJson(*queues);
+  const int64_t tenant = c.tenant_id;
+  auto put = [&](auto cb) { ctx_.handoff->SetQueues(tenant, std::move(*queues), cb); };
+  Status s = co_await AwaitStatus(std::move(put));
+  if (!s.ok()) co_return Error(s, c.req);
+  Json names = Json::array();
+  for (const Json& q : view) names.push_back(q["name"]);
+  auto audit = [&](auto cb) {
+    ctx_.store->AppendAudit(AuditBy(tenant, c.key, c.user, "queues.edit", Json{{"queues", names}}),
+                            cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  LogAuditFailure(tenant, row);
+  const Json out{{"queues", view}, {"default_queue", handoff::kDefaultQueue}};
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// GET /api/v1/takeover: {"enabled": bool}
+asio::awaitable<Response> HttpApi::GetTakeover(Call& c) {
+  const Json out{{"enabled", ctx_.handoff->Takeover(c.tenant_id)}};
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// PUT /api/v1/takeover {"enabled": bool}
+asio::awaitable<Response> HttpApi::PutTakeover(Call& c) {
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto enabled = body->find("enabled");
+  if (enabled == body->end() || !enabled->is_boolean()) {
+    co_return Error(Status::InvalidArgument("\"enabled\" must be true or false"), c.req);
+  }
+  const bool on = enabled->get<bool>();
+  const int64_t tenant = c.tenant_id;
+  auto put = [&](auto cb) { ctx_.handoff->SetTakeover(tenant, on, cb); };
+  Status s = co_await AwaitStatus(std::move(put));
+  if (!s.ok()) co_return Error(s, c.req);
+  auto audit = [&](auto cb) {
+    ctx_.store->AppendAudit(AuditBy(tenant, c.key, c.user, "takeover.set", Json{{"enabled", on}}),
+                            cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  LogAuditFailure(tenant, row);
+  spdlog::info("tenant={} human takeover {}", tenant, on ? "on" : "off");
+  const Json out{{"enabled", on}};
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// GET /api/v1/contacts/{id}
+asio::awaitable<Response> HttpApi::GetContact(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id || *id <= 0) co_return Error(Status::NotFound("no such contact"), c.req);
+  auto contact = ctx_.store->GetContact(c.tenant_id, *id);
+  if (!contact.ok()) co_return Error(contact.status(), c.req);
+  const Json out{{"contact", conversation::ContactView(*contact)}};
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// PATCH /api/v1/contacts/{id} {"attributes": {key: value or null}}: merged
+// into the contact's attributes (null removes a key). `tier` is a string.
+asio::awaitable<Response> HttpApi::PatchContact(Call& c) {
+  constexpr size_t kMaxAttributes = 50;
+  constexpr size_t kMaxAttributesBytes = 8192;
+  auto id = ParseInt(c.params[0]);
+  if (!id || *id <= 0) co_return Error(Status::NotFound("no such contact"), c.req);
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  for (const auto& [k, v] : body->items()) {
+    if (k != "attributes") {
+      co_return Error(Status::InvalidArgument("unknown field \"" + k + "\" (allowed: attributes)"),
+                      c.req);
+    }
+  }
+  auto patch = body->find("attributes");
+  if (patch == body->end() || !patch->is_object()) {
+    co_return Error(Status::InvalidArgument("\"attributes\" must be an object"), c.req);
+  }
+  auto contact = ctx_.store->GetContact(c.tenant_id, *id);
+  if (!contact.ok()) co_return Error(contact.status(), c.req);
+  Json attributes = Json::parse(contact->attributes_json, nullptr, false);
+  if (!attributes.is_object()) attributes = Json::object();
+  for (const auto& [k, v] : patch->items()) {
+    if (k.empty() || k.size() > 64) {
+      co_return Error(Status::InvalidArgument("an attribute name is 1 to 64 characters"), c.req);
+    }
+    if (k == "tier" && !v.is_string() && !v.is_null()) {
+      co_return Error(Status::InvalidArgument("attributes.tier must be a string"), c.req);
+    }
+    if (v.is_null()) {
+      attributes.erase(k);
+    } else {
+      attributes[k] = v;
+    }
+  }
+  std::string stored = DumpJson(attributes);
+  if (attributes.size() > kMaxAttributes || stored.size() > kMaxAttributesBytes) {
+    co_return Error(Status::InvalidArgument("at most 50 attributes, 8 KiB in all"), c.req);
+  }
+  const int64_t tenant = c.tenant_id, which = *id;
+  std::optional<store::NewAuditEntry> audit =
+      AuditBy(tenant, c.key, c.user, "contact.attributes", Json{{"attributes", *patch}});
+  auto put = [&](auto cb) {
+    ctx_.store->SetContactAttributes(tenant, which, std::move(stored), std::move(audit), cb);
+  };
+  auto saved = co_await AwaitResult<store::Contact>(std::move(put));
+  if (!saved.ok()) co_return Error(saved.status(), c.req);
+  const Json out{{"contact", conversation::ContactView(*saved)}};
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// GET /api/v1/users/{id}/routing: {"user_id", "queues", "skills", "languages"}
+asio::awaitable<Response> HttpApi::GetUserRouting(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id || *id <= 0) co_return Error(Status::NotFound("no such user"), c.req);
+  auto user = ctx_.store->GetUser(c.tenant_id, *id);
+  if (!user.ok()) co_return Error(user.status(), c.req);
+  Json out = handoff::AgentProfileJson(ctx_.handoff->ProfileOf(c.tenant_id, *id));
+  out["user_id"] = *id;
+  co_return JsonResponse(http::status::ok, out, c.req);
+}
+
+// PUT /api/v1/users/{id}/routing {"queues", "skills", "languages"}
+asio::awaitable<Response> HttpApi::PutUserRouting(Call& c) {
+  auto id = ParseInt(c.params[0]);
+  if (!id || *id <= 0) co_return Error(Status::NotFound("no such user"), c.req);
+  auto body = ParseJsonObject(c.req.body());
+  if (!body.ok()) co_return Error(body.status(), c.req);
+  auto profile = handoff::ParseAgentProfile(*body);
+  if (!profile.ok()) co_return Error(profile.status(), c.req);
+  auto user = ctx_.store->GetUser(c.tenant_id, *id);
+  if (!user.ok()) co_return Error(user.status(), c.req);
+  Json out = handoff::AgentProfileJson(*profile);
+  const int64_t tenant = c.tenant_id, which = *id;
+  auto put = [&](auto cb) { ctx_.handoff->SetProfile(tenant, which, std::move(*profile), cb); };
+  Status s = co_await AwaitStatus(std::move(put));
+  if (!s.ok()) co_return Error(s, c.req);
+  auto audit = [&](auto cb) {
+    store::NewAuditEntry e = AuditBy(tenant, c.key, c.user, "user.routing", out);
+    e.target = "user:" + std::to_string(which);
+    ctx_.store->AppendAudit(std::move(e), cb);
+  };
+  auto row = co_await AwaitResult<store::AuditEntry>(std::move(audit));
+  LogAuditFailure(tenant, row);
+  out["user_id"] = which;
+  co_return JsonResponse(http::status::ok, out, c.req);
 }
 
 }  // namespace kefu::server

@@ -103,6 +103,15 @@ class HttpApi {
   boost::asio::awaitable<Response> AddNote(Call& c);
   boost::asio::awaitable<Response> ContactConversations(Call& c);
   boost::asio::awaitable<Response> GetMonitor(Call& c);
+  // Routing: queues, the takeover switch, contacts' attributes, agents' profiles.
+  boost::asio::awaitable<Response> GetQueues(Call& c);
+  boost::asio::awaitable<Response> PutQueues(Call& c);
+  boost::asio::awaitable<Response> GetTakeover(Call& c);
+  boost::asio::awaitable<Response> PutTakeover(Call& c);
+  boost::asio::awaitable<Response> GetContact(Call& c);
+  boost::asio::awaitable<Response> PatchContact(Call& c);
+  boost::asio::awaitable<Response> GetUserRouting(Call& c);
+  boost::asio::awaitable<Response> PutUserRouting(Call& c);
   // Applies FAQ answer edits ({id: {lang: text}}) off the I/O threads.
   boost::asio::awaitable<Response> ApplyFaqEdits(Call& c, Json answers);
 

@@ -73,7 +73,7 @@ class Server {
         bus_(bus::Bus::InProcess()),
         responder_(MakeResponder(opts, store)),
         service_(conversation::Deps{&store, bus_.get(), responder_.get(), &executor_, Clock::Real(),
-                                    &metrics_}),
+                                    &metrics_, [this](int64_t t) { return handoff_.Takeover(t); }}),
         handoff_(handoff::HandoffDeps{&store, bus_.get(), &executor_, Clock::Real()},
                  handoff::HandoffOptions{5, opts.agent_grace_ms}),
         login_limiter_(Clock::Real(), opts.login_limits),
@@ -161,7 +161,10 @@ class Server {
     }
     // handoff_ is built after the responder; it is only asked once serving.
     auto r = opts.make_responder(ResponderEnv{ioc_.get_executor(), &executor_, &store,
-                                              [this](int64_t t) { return handoff_.AgentsOnline(t); }});
+                                              [this](int64_t t) { return handoff_.AgentsOnline(t); },
+                                              [this](int64_t t, const std::string& q) {
+                                                return handoff_.QueueOpen(t, q);
+                                              }});
     if (!r.ok()) {
       responder_status_ = r.status();
       return nullptr;
@@ -419,6 +422,23 @@ Status CreateDemoTenant(store::Store& store) {
                   [&done](Result<store::BootstrapResult> r) { done.set_value(std::move(r)); });
   auto r = done.get_future().get();
   if (!r.ok()) return r.status();
+  // Two teams: complaints go to `senior` (the demo shop's routing rules),
+  // the rest to `general`; the admin has the senior skill and serves both.
+  // Written as HandoffService keeps them (handoff_service.cc: tenant settings).
+  auto queues = handoff::ParseQueues(
+      Json::parse(R"([{"name":"general"},{"name":"senior","skills":["complaints"]}])"));
+  if (!queues.ok()) return queues.status();
+  handoff::AgentProfile admin;
+  admin.skills = {"complaints"};
+  const std::pair<std::string, std::string> settings[] = {
+      {"routing.queues." + std::to_string(r->tenant.id), DumpJson(handoff::QueuesJson(*queues))},
+      {"routing.agent." + std::to_string(r->tenant.id) + "." + std::to_string(r->admin.id),
+       DumpJson(handoff::AgentProfileJson(admin))}};
+  for (const auto& [k, v] : settings) {
+    std::promise<Status> put;
+    store.PutSetting(k, v, [&put](Status s) { put.set_value(std::move(s)); });
+    if (Status s = put.get_future().get(); !s.ok()) return s;
+  }
   std::printf(
       "\nDemo shop created (tenant public key pk_demo_shop).\n"
       "  admin:   admin@demo.local / %s\n"

@@ -22,6 +22,8 @@ struct ResponderEnv {
   // Whether an agent of the tenant is online now (a handoff is then taken
   // soon; else the customer is told and may leave a message).
   std::function<bool(int64_t tenant_id)> agents_online;
+  // Whether a queue of the tenant is within its business hours now.
+  std::function<bool(int64_t tenant_id, const std::string& queue)> queue_open;
 };
 // Builds the responder at start-up (before the server listens).
 using ResponderFactory =

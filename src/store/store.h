@@ -70,6 +70,8 @@ struct Contact {
   std::string name;
   std::string language;
   int64_t created_at = 0;
+  // The integrator's attributes (a JSON object, e.g. {"tier": "vip"}).
+  std::string attributes_json = "{}";
 };
 
 struct Conversation {
@@ -92,6 +94,8 @@ struct Conversation {
   std::optional<int> csat_rating;
   std::string csat_comment;
   std::optional<int64_t> csat_at;
+  int priority = 0;        // of its handoff (higher: sooner)
+  bool follow_up = false;  // handed over outside business hours or with nobody online
 };
 
 // A signed-in user's session (the console's cookie, or a bearer token).
@@ -248,6 +252,12 @@ struct NewMessage {
   // Also sets the conversation's status (e.g. "queued" when the bot hands
   // the conversation to a person), in the same transaction.
   std::optional<std::string> set_status;
+  // Also set the conversation's queue, handoff reason, priority and
+  // follow-up mark (a handoff), in the same transaction.
+  std::optional<std::string> set_queue;
+  std::optional<std::string> set_handoff_reason;
+  std::optional<int> set_priority;
+  std::optional<bool> set_follow_up;
   // Written in the same transaction, only when the message is new. Each
   // event's conversation_id is the message's.
   std::vector<NewEvent> events;
@@ -363,6 +373,8 @@ struct ConversationChange {
   std::optional<std::optional<int64_t>> assignee_id;
   std::optional<std::string> queue;
   std::optional<std::string> handoff_reason;
+  std::optional<int> priority;
+  std::optional<bool> follow_up;
   // The customer's rating (1–5) and comment; csat_at is set to now.
   std::optional<int> csat_rating;
   std::optional<std::string> csat_comment;
@@ -471,6 +483,10 @@ class Store {
   // InvalidArgument (empty text).
   virtual void AddNote(NewNote n, Callback<Note> done) = 0;
   virtual void CreateContact(NewContact c, Callback<Contact> done) = 0;
+  // Replaces the contact's attributes (a JSON object), with its audit row
+  // (target "contact:<id>") in the same transaction. Errors: NotFound.
+  virtual void SetContactAttributes(int64_t tenant_id, int64_t id, std::string attributes_json,
+                                    std::optional<NewAuditEntry> audit, Callback<Contact> done) = 0;
   // Errors: NotFound (contact).
   virtual void CreateConversation(NewConversation c, Callback<Conversation> done) = 0;
   virtual void CreateUpload(NewUpload u, Callback<Upload> done) = 0;
@@ -533,6 +549,9 @@ class Store {
                                                     int64_t after_seq, int limit) = 0;
   virtual Result<Message> GetMessage(int64_t tenant_id, int64_t conversation_id, int64_t seq) = 0;
   virtual Result<std::vector<Event>> ListEvents(int64_t tenant_id, int64_t after_id, int limit) = 0;
+  // The conversation's newest event of `type`. Errors: NotFound.
+  virtual Result<Event> LastEvent(int64_t tenant_id, int64_t conversation_id,
+                                  const std::string& type) = 0;
   virtual Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) = 0;
   // The tenant's audit rows with id < before_id (0: from the newest),
   // newest first, at most `limit`.

@@ -64,7 +64,8 @@ struct World {
   int64_t conversation_id = 0;
   int64_t upload_id = 0;
   int64_t canned_id = 0;
-  int64_t contact_id = 0;  // the widget customer's
+  int64_t contact_id = 0;     // the widget customer
+  int64_t agent_user_id = 0;  // the agent user
   std::string message_text;
   // Words only this tenant's rows contain: no answer to the other tenant may hold one.
   std::vector<std::string> markers;
@@ -91,6 +92,7 @@ void Populate(uint16_t port, World& w) {
     auto login = Login(port, email, kPassword);
     ASSERT_EQ(login.status, 200) << login.Describe();
     const std::string token = Str(login.json(), "token");
+    if (role == "agent") w.agent_user_id = Int(login.json()["user"], "id");
     ASSERT_EQ(token.rfind("ks_", 0), 0u) << login.body;
     // Both ways of carrying a session: the console's cookie and a bearer.
     w.creds["user:" + role] =
@@ -107,16 +109,18 @@ void Populate(uint16_t port, World& w) {
   WidgetSession s = OpenWidget(port, w.public_key);
   ASSERT_TRUE(s.ws);
   w.conversation_id = s.conversation_id;
+  {
+    auto conv = HttpRequest(port, "GET", "/api/v1/conversations/" + std::to_string(s.conversation_id),
+                            "", admin);
+    ASSERT_EQ(conv.status, 200) << conv.Describe();
+    w.contact_id = Int(conv.json(), "contact_id");
+  }
   w.message_text = w.tag + " order SO-" + w.tag + "-4711 has not arrived";
   ASSERT_TRUE(s.ws->SendMessage(w.tag + "-c1", w.message_text));
   ASSERT_TRUE(s.ws->WaitFor(IsAck(w.tag + "-c1")));
   w.creds["widget_contact"] = {{"X-Kefu-Public-Key", w.public_key},
                                {"X-Kefu-Contact-Token", s.contact_token}};
   w.markers.push_back("SO-" + w.tag + "-4711");
-  auto conv = HttpRequest(port, "GET", "/api/v1/conversations/" + std::to_string(w.conversation_id),
-                          "", admin);
-  ASSERT_EQ(conv.status, 200) << conv.Describe();
-  w.contact_id = Int(conv.json(), "contact_id");
   // An internal note on the conversation.
   auto note = HttpRequest(
       port, "POST", "/api/v1/conversations/" + std::to_string(w.conversation_id) + "/notes",
@@ -405,6 +409,39 @@ std::vector<RouteCase> Cases() {
          if (Int(totals, "conversations") != 2) return "totals: " + totals.dump();
          return "";
        }},
+      // Routing: queues and the takeover switch are the caller's tenant's;
+      // contacts and agents' profiles are named by id.
+      {"GET", "/api/v1/queues", kStaff, [](Env&) { return Get("/api/v1/queues"); }},
+      {"PUT", "/api/v1/queues", kSupervisors,
+       [](Env&) {
+         return Req{"PUT", "/api/v1/queues", R"({"queues":[{"name":"general"}]})", {},
+                    std::nullopt};
+       }},
+      {"GET", "/api/v1/takeover", kStaff, [](Env&) { return Get("/api/v1/takeover"); }},
+      {"PUT", "/api/v1/takeover", kSupervisors,
+       [](Env&) {
+         return Req{"PUT", "/api/v1/takeover", R"({"enabled":false})", {}, std::nullopt};
+       }},
+      {"GET", "/api/v1/contacts/{}", kStaff,
+       [](Env& e) { return Get("/api/v1/contacts/" + std::to_string(e.ids.contact_id)); }, true, 0,
+       Contains([](const World& w) { return "\"id\":" + std::to_string(w.contact_id); })},
+      {"PATCH", "/api/v1/contacts/{}", kStaff,
+       [](Env& e) {
+         return Req{"PATCH", "/api/v1/contacts/" + std::to_string(e.ids.contact_id),
+                    R"({"attributes":{"tier":"vip"}})", {}, std::nullopt};
+       },
+       true},
+      {"GET", "/api/v1/users/{}/routing", kSupervisors,
+       [](Env& e) {
+         return Get("/api/v1/users/" + std::to_string(e.ids.agent_user_id) + "/routing");
+       },
+       true},
+      {"PUT", "/api/v1/users/{}/routing", kAdmins,
+       [](Env& e) {
+         return Req{"PUT", "/api/v1/users/" + std::to_string(e.ids.agent_user_id) + "/routing",
+                    R"({"languages":["zh","en"]})", {}, std::nullopt};
+       },
+       true},
   };
 }
 

@@ -227,6 +227,36 @@ try {
   await supervisor.click('#range-30');
   await until('30 days in the table', async () => (await supervisor.locator('table[data-table=days] tbody tr').count()) === 30);
   await supervisor.screenshot({ path: path.join(artifacts, `${String(step + 1).padStart(2, '0')}-numbers-supervisor.png`), fullPage: true });
+
+  // A transfer with a note: the customer asks for a person again, 李明 takes
+  // the chat and hands it to 王芳 (online), who reads the note in the summary.
+  await supervisor.click('.tab >> nth=0');
+  await supervisor.selectOption('#presence', 'online');
+  await agent.click('.tab >> nth=0');
+  await customerSays('转人工');
+  await agent.locator('.chat-item').first().waitFor();
+  await agent.locator('.chat-item').first().click();
+  await agent.click('#transfer');
+  const toSupervisor = agent.locator('#transfer-to option').filter({ hasText: '王芳' });
+  await toSupervisor.waitFor({ state: 'attached' });
+  await agent.selectOption('#transfer-to', await toSupervisor.getAttribute('value'));
+  const note = '客户问运费，已发活动价，请继续跟进';
+  await agent.fill('#transfer-note', note);
+  await agent.getByRole('button', { name: '确认转接' }).click();
+  await until('the chat to leave 李明', async () => (await agent.locator('.chat-item').count()) === 0);
+  await supervisor.locator('.chat-item').first().waitFor();
+  await supervisor.locator('.chat-item').first().click();
+  await supervisor.locator('.summary .transfer-note').filter({ hasText: note }).waitFor();
+  await supervisor.screenshot({ path: path.join(artifacts, `${String(step + 2).padStart(2, '0')}-transferred-supervisor.png`) });
+
+  // The human-takeover switch: supervisors have it in the top bar, agents do not.
+  if (await agent.locator('#takeover').count() !== 0) fail('an agent is offered the takeover switch');
+  await supervisor.check('#takeover');
+  const takeoverNow = async () => (await (await fetch(base + '/api/v1/takeover', {
+    headers: { Authorization: 'Bearer ' + key }, signal: AbortSignal.timeout(TIMEOUT) })).json()).enabled;
+  await until('the takeover to be on', async () => (await takeoverNow()) === true);
+  await supervisor.uncheck('#takeover');
+  await until('the takeover to be off', async () => (await takeoverNow()) === false);
   console.log(`console_test: 1 passed, 0 failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } catch (e) {
   failed = true;

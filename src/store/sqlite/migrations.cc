@@ -265,6 +265,15 @@ CREATE TABLE notes (
 CREATE INDEX notes_conversation ON notes(tenant_id, conversation_id, id);
 )sql";
 
+// Routing: a contact's attributes (the integrator's, e.g. {"tier": "vip"}),
+// and whether a handed-over conversation waits for a follow-up (handed over
+// outside business hours or with nobody online). Its priority has a column
+// since v1.
+constexpr const char* kV10 = R"sql(
+ALTER TABLE contacts ADD COLUMN attributes_json TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE conversations ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // One migration a line.
 // clang-format off
 constexpr Migration kMigrations[] = {
@@ -277,6 +286,7 @@ constexpr Migration kMigrations[] = {
     {7, "canned responses", kV7},
     {8, "indexes for the numbers", kV8},
     {9, "internal notes", kV9},
+    {10, "routing: contact attributes, follow-up", kV10},
 };
 // clang-format on
 

@@ -27,11 +27,11 @@ namespace {
 #define KEFU_TENANT_COLS "id, name, public_key, default_language, created_at"
 #define KEFU_USER_COLS "id, tenant_id, email, name, role, password_hash, created_at"
 #define KEFU_APIKEY_COLS "id, tenant_id, name, prefix, role, created_at, revoked_at"
-#define KEFU_CONTACT_COLS "id, tenant_id, external_id, name, language, created_at"
+#define KEFU_CONTACT_COLS "id, tenant_id, external_id, name, language, created_at, attributes_json"
 #define KEFU_CONV_COLS                                                                     \
   "id, tenant_id, contact_id, channel, status, language, last_seq, created_at, updated_at, " \
   "assignee_id, coalesce(queue, ''), coalesce(handoff_reason, ''), first_response_at, "      \
-  "resolved_at, csat_rating, csat_comment, csat_at"
+  "resolved_at, csat_rating, csat_comment, csat_at, coalesce(priority, 0), follow_up"
 #define KEFU_MSG_COLS                                                         \
   "id, tenant_id, conversation_id, seq, sender, sender_id, client_id, text, " \
   "attachments_json, payload_json, created_at"
@@ -51,7 +51,10 @@ ApiKey ApiKeyRow(const Stmt& q) {
   return ApiKey{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5), q.OptInt(6)};
 }
 Contact ContactRow(const Stmt& q) {
-  return Contact{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)};
+  Contact c{q.Int(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4), q.Int(5)};
+  c.attributes_json = q.Text(6);
+  if (c.attributes_json.empty()) c.attributes_json = "{}";
+  return c;
 }
 Conversation ConvRow(const Stmt& q) {
   Conversation c{q.Int(0),   q.Int(1),   q.Int(2),     q.Text(3),    q.Text(4),
@@ -60,6 +63,8 @@ Conversation ConvRow(const Stmt& q) {
   if (auto r = q.OptInt(14)) c.csat_rating = static_cast<int>(*r);
   c.csat_comment = q.Text(15);
   c.csat_at = q.OptInt(16);
+  c.priority = static_cast<int>(q.Int(17));
+  c.follow_up = q.Int(18) != 0;
   return c;
 }
 Message MessageRow(const Stmt& q) {
@@ -407,6 +412,8 @@ Result<Conversation> DoUpdateConversation(Conn& c, int64_t now, const Conversati
   if (ch.assignee_id) next.assignee_id = *ch.assignee_id;
   if (ch.queue) next.queue = *ch.queue;
   if (ch.handoff_reason) next.handoff_reason = *ch.handoff_reason;
+  if (ch.priority) next.priority = *ch.priority;
+  if (ch.follow_up) next.follow_up = *ch.follow_up;
   if (ch.csat_rating) {
     if (*ch.csat_rating < 1 || *ch.csat_rating > 5) {
       return Status::InvalidArgument("a rating is 1 to 5");
@@ -421,7 +428,7 @@ Result<Conversation> DoUpdateConversation(Conn& c, int64_t now, const Conversati
   KEFU_PREPARE(u, c,
                "UPDATE conversations SET status = ?, assignee_id = ?, queue = ?, "
                "handoff_reason = ?, resolved_at = ?, csat_rating = ?, csat_comment = ?, "
-               "csat_at = ?, updated_at = ? WHERE id = ?");
+               "csat_at = ?, updated_at = ?, priority = ?, follow_up = ? WHERE id = ?");
   std::optional<int64_t> rating;
   if (next.csat_rating) rating = *next.csat_rating;
   Status s = u.Bind(next.status)
@@ -433,6 +440,8 @@ Result<Conversation> DoUpdateConversation(Conn& c, int64_t now, const Conversati
                  .Bind(next.csat_comment)
                  .Bind(next.csat_at)
                  .Bind(now)
+                 .Bind(static_cast<int64_t>(next.priority))
+                 .Bind(static_cast<int64_t>(next.follow_up ? 1 : 0))
                  .Bind(next.id)
                  .Exec();
   if (!s.ok()) return s;
@@ -503,7 +512,9 @@ Result<int64_t> TakeSeq(Conn& c, const NewMessage& m, int64_t message_id, int64_
   // An agent's first message is the conversation's first response.
   KEFU_PREPARE(u, c,
                "UPDATE conversations SET last_seq = ?1, updated_at = ?2, "
-               "status = coalesce(?3, status), "
+               "status = coalesce(?3, status), queue = coalesce(?6, queue), "
+               "handoff_reason = coalesce(?7, handoff_reason), priority = coalesce(?8, priority), "
+               "follow_up = coalesce(?9, follow_up), "
                "resolved_at = CASE WHEN ?3 IS NOT NULL AND ?3 <> 'resolved' THEN NULL "
                "ELSE resolved_at END, first_response_at = CASE WHEN ?4 = 1 AND "
                "first_response_at IS NULL THEN ?2 ELSE first_response_at END WHERE id = ?5");
@@ -512,6 +523,11 @@ Result<int64_t> TakeSeq(Conn& c, const NewMessage& m, int64_t message_id, int64_
                      .Bind(m.set_status)
                      .Bind(m.sender == Sender::kAgent ? 1 : 0)
                      .Bind(m.conversation_id)
+                     .Bind(m.set_queue)
+                     .Bind(m.set_handoff_reason)
+                     .Bind(m.set_priority ? std::optional<int64_t>(*m.set_priority) : std::nullopt)
+                     .Bind(m.set_follow_up ? std::optional<int64_t>(*m.set_follow_up ? 1 : 0)
+                                           : std::nullopt)
                      .Exec();
       !s.ok()) {
     return s;
@@ -1142,6 +1158,24 @@ void SqliteStore::CreateContact(NewContact n, Callback<Contact> done) {
                   [this, n = std::move(n)](Conn& c) { return InsertContact(c, Now(), n); });
 }
 
+void SqliteStore::SetContactAttributes(int64_t tenant_id, int64_t id, std::string attributes_json,
+                                       std::optional<NewAuditEntry> audit, Callback<Contact> done) {
+  Submit<Contact>(std::move(done), [this, tenant_id, id, attributes = std::move(attributes_json),
+                                    audit = std::move(audit)](Conn& c) -> Result<Contact> {
+    KEFU_PREPARE(u, c, "UPDATE contacts SET attributes_json = ? WHERE id = ? AND tenant_id = ?");
+    if (Status s = u.Bind(attributes).Bind(id).Bind(tenant_id).Exec(); !s.ok()) return s;
+    KEFU_PREPARE(q, c, "SELECT " KEFU_CONTACT_COLS " FROM contacts WHERE id = ? AND tenant_id = ?");
+    q.Bind(id).Bind(tenant_id);
+    Result<Contact> row = One(q, ContactRow, "contact");
+    if (!row.ok()) return row;
+    if (audit) {
+      auto a = InsertAudit(c, Now(), tenant_id, *audit, "contact:" + std::to_string(id));
+      if (!a.ok()) return a.status();
+    }
+    return row;
+  });
+}
+
 void SqliteStore::CreateConversation(NewConversation n, Callback<Conversation> done) {
   Submit<Conversation>(std::move(done), [this, n = std::move(n)](Conn& c) {
     return InsertConversation(c, Now(), n);
@@ -1499,6 +1533,18 @@ Result<std::vector<Event>> SqliteStore::ListEvents(int64_t tenant_id, int64_t af
                  "ORDER BY id LIMIT ?");
     q.Bind(tenant_id).Bind(after_id).Bind(ClampLimit(limit));
     return Many(q, EventRow);
+  });
+}
+
+Result<Event> SqliteStore::LastEvent(int64_t tenant_id, int64_t conversation_id,
+                                     const std::string& type) {
+  return Read<Event>([&](Conn& c) -> Result<Event> {
+    KEFU_PREPARE(q, c,
+                 "SELECT " KEFU_EVENT_COLS
+                 " FROM events WHERE tenant_id = ? AND conversation_id = ? AND type = ? "
+                 "ORDER BY id DESC LIMIT 1");
+    q.Bind(tenant_id).Bind(conversation_id).Bind(type);
+    return One(q, EventRow, "event");
   });
 }
 

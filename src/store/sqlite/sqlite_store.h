@@ -63,6 +63,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Note>> ListNotes(int64_t tenant_id, int64_t conversation_id,
                                       int limit) override;
   void CreateContact(NewContact c, Callback<Contact> done) override;
+  void SetContactAttributes(int64_t tenant_id, int64_t id, std::string attributes_json,
+                            std::optional<NewAuditEntry> audit, Callback<Contact> done) override;
   void CreateConversation(NewConversation c, Callback<Conversation> done) override;
   void CreateUpload(NewUpload u, Callback<Upload> done) override;
   void PutBotPackage(NewBotPackage p, Callback<BotPackageVersion> done) override;
@@ -104,6 +106,8 @@ class SqliteStore final : public Store {
   Result<Message> GetMessage(int64_t tenant_id, int64_t conversation_id, int64_t seq) override;
   // Oldest first (ascending id).
   Result<std::vector<Event>> ListEvents(int64_t tenant_id, int64_t after_id, int limit) override;
+  Result<Event> LastEvent(int64_t tenant_id, int64_t conversation_id,
+                          const std::string& type) override;
   // Every row of the tenant whatever its status, oldest first.
   Result<std::vector<OutboxItem>> ListOutbox(int64_t tenant_id, int limit) override;
   Result<std::vector<AuditEntry>> ListAuditLog(int64_t tenant_id, int64_t before_id,

@@ -12,8 +12,15 @@ export interface Message {
 export interface Summary {
   reason?: string; intent?: string; emotion?: { label?: string; intensity?: number };
   language?: string; slots?: Record<string, unknown>; customer_said?: string[]; bot_turns?: number;
+  // The last transfer of the chat, with its note for whoever receives it.
+  transfer?: { from_agent?: number; to_agent?: number; to_queue?: string; note?: string; at?: number };
 }
-export interface Contact { id: number; name?: string; language?: string; external_id?: string }
+export interface Contact {
+  id: number; name?: string; language?: string; external_id?: string;
+  tier?: string | null; attributes?: Record<string, unknown>;
+}
+// Whom a chat can be transferred to (the server's `transfer_targets`).
+export interface TransferTargets { agents: { id: number; name: string; presence: Presence }[]; queues: string[] }
 export interface Suggestion {
   kind: 'faq' | 'article'; id: string; title: string; text: string; confidence: number; locked: boolean;
 }
@@ -46,6 +53,7 @@ export const state = reactive({
   // Notes sent and not yet stored (a failed one keeps its reason).
   pendingNotes: [] as Pending[],
   notice: '',
+  targets: null as TransferTargets | null,
 });
 // Chats a supervisor joined: joined again after a reconnect.
 const watched = new Set<number>();
@@ -185,6 +193,8 @@ function onFrame(f: Record<string, any>) {
       void refreshWaiting();
       break;
     }
+    case 'transfer_targets': state.targets = { agents: f.agents ?? [], queues: f.queues ?? [] }; break;
+    case 'transferred': break;  // its `unassigned` follows
     case 'error': {
       const p = f.client_id ? state.pending.find((x) => x.client_id === f.client_id) : undefined;
       const n = f.client_id ? state.pendingNotes.find((x) => x.client_id === f.client_id) : undefined;
@@ -279,6 +289,12 @@ export function unwatch(conversation: number) {
   send({ type: 'unwatch', conversation });
 }
 export function returnToBot(conversation: number) { send({ type: 'return_to_bot', conversation }); }
+export function askTransferTargets() { state.targets = null; send({ type: 'transfer_targets' }); }
+// To an agent (a user id) or a queue (its name), with a note for the receiver.
+export function transfer(conversation: number, to: { agent?: number; queue?: string }, note: string) {
+  send(to.agent != null ? { type: 'transfer', conversation, to_agent: to.agent, note }
+    : { type: 'transfer', conversation, to_queue: to.queue, note });
+}
 
 export async function loadEarlier(chat: Chat) {
   const first = chat.messages[0]?.seq ?? (chat.conversation.last_seq ?? 0) + 1;

@@ -86,5 +86,7 @@ export const api = {
   contactConversations: (contact: number) =>
     call<{ contact: ContactProfile; conversations: PastConversation[] }>('GET', `/api/v1/contacts/${contact}/conversations`),
   monitor: () => call<Monitor>('GET', '/api/v1/monitor'),
+  takeover: () => call<{ enabled: boolean }>('GET', '/api/v1/takeover'),
+  setTakeover: (enabled: boolean) => call<{ enabled: boolean }>('PUT', '/api/v1/takeover', { enabled }),
   queued: () => call<{ conversations: unknown[] }>('GET', '/api/v1/conversations?status=queued&limit=100'),
 };
