@@ -987,13 +987,18 @@ Result<std::unique_ptr<Bot>> Bot::Build(const BotPackage& package, BotOptions op
   return bot;
 }
 
-std::unique_ptr<Bot> Bot::WithFaqAnswers(
-    const std::map<std::string, LocalizedText>& answers) const {
+std::unique_ptr<Bot> Bot::Copy() const {
   std::unique_ptr<Bot> bot(new Bot());
   bot->package_ = package_;
   bot->options_ = options_;
   bot->understanding_ = understanding_;
   bot->responses_ = responses_;
+  return bot;
+}
+
+std::unique_ptr<Bot> Bot::WithFaqAnswers(
+    const std::map<std::string, LocalizedText>& answers) const {
+  std::unique_ptr<Bot> bot = Copy();
   for (auto& f : bot->package_.faq) {
     auto it = answers.find(f.id);
     if (it == answers.end()) continue;
@@ -1003,13 +1008,9 @@ std::unique_ptr<Bot> Bot::WithFaqAnswers(
 }
 
 std::unique_ptr<Bot> Bot::WithRag(const llm::RagAnswerer* rag, int64_t budget_ms) const {
-  std::unique_ptr<Bot> bot(new Bot());
-  bot->package_ = package_;
-  bot->options_ = options_;
+  std::unique_ptr<Bot> bot = Copy();
   bot->options_.rag = rag;
   if (budget_ms > 0) bot->options_.rag_budget_ms = budget_ms;
-  bot->understanding_ = understanding_;
-  bot->responses_ = responses_;
   return bot;
 }
 

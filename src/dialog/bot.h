@@ -215,6 +215,8 @@ class Bot {
  private:
   friend class TurnRun;
   Bot() = default;
+  // This bot again, sharing its trained understanding.
+  std::unique_ptr<Bot> Copy() const;
   std::string HandoffNotice(const DialogState& state, std::string_view name) const;
 
   BotPackage package_;

@@ -321,28 +321,28 @@ std::vector<PiiSpan> PiiMasker::Find(std::string_view text) const {
   return out;
 }
 
-std::string PiiMasker::Mask(std::string_view text, PiiVault* vault) const {
+std::string PiiMasker::Replace(std::string_view text,
+                               const std::function<std::string(const PiiSpan&)>& with) const {
   std::string out;
   size_t at = 0;
   for (const PiiSpan& s : Find(text)) {
     out.append(text.substr(at, s.begin - at));
-    out += vault->PlaceholderFor(s.kind, text.substr(s.begin, s.end - s.begin));
+    out += with(s);
     at = s.end;
   }
   out.append(text.substr(at));
   return out;
 }
 
+std::string PiiMasker::Mask(std::string_view text, PiiVault* vault) const {
+  return Replace(text, [&](const PiiSpan& s) {
+    return vault->PlaceholderFor(s.kind, text.substr(s.begin, s.end - s.begin));
+  });
+}
+
 std::string PiiMasker::MaskForLog(std::string_view text) const {
-  std::string out;
-  size_t at = 0;
-  for (const PiiSpan& s : Find(text)) {
-    out.append(text.substr(at, s.begin - at));
-    out += "[" + std::string(PiiKindName(s.kind)) + "]";
-    at = s.end;
-  }
-  out.append(text.substr(at));
-  return out;
+  return Replace(text,
+                 [](const PiiSpan& s) { return "[" + std::string(PiiKindName(s.kind)) + "]"; });
 }
 
 }  // namespace kefu::llm

@@ -23,6 +23,7 @@
 // any number of threads; a PiiVault belongs to one exchange.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <regex>
 #include <string>
@@ -99,6 +100,10 @@ class PiiMasker {
   std::string MaskForLog(std::string_view text) const;
 
  private:
+  // `text` with each piece found replaced by what `with` makes of it.
+  std::string Replace(std::string_view text,
+                      const std::function<std::string(const PiiSpan&)>& with) const;
+
   std::vector<std::regex> patterns_;
 };
 
