@@ -13,6 +13,14 @@ namespace {
 
 constexpr int kRequeuedPriority = 1;  // back in line ahead of newcomers
 
+// A compare-and-set write on an agent's chat that found it changed: the chat
+// is not (or no longer) theirs. Other errors are the store's.
+Status AsAgentsError(const Status& s) {
+  return s.code() == Code::kAlreadyExists
+             ? Status::PermissionDenied("the conversation is not assigned to you")
+             : s;
+}
+
 std::string LanguageOf(const std::string& tag) { return tag.substr(0, tag.find_first_of("-_")); }
 
 std::string QueuesKey(int64_t tenant) { return "routing.queues." + std::to_string(tenant); }
@@ -288,9 +296,7 @@ void HandoffService::TransferChat(Transfer t, store::StatusCallback done) {
       std::move(ch), [this, t, done = std::move(done)](Result<store::Conversation> r) {
         d_.executor->Post([this, t, done, r = std::move(r)] {
           if (!r.ok()) {
-            done(r.status().code() == Code::kAlreadyExists
-                     ? Status::PermissionDenied("the conversation is not assigned to you")
-                     : r.status());
+            done(AsAgentsError(r.status()));
             return;
           }
           const int64_t now = d_.clock->NowMillis();
@@ -548,9 +554,7 @@ void HandoffService::Release(int64_t tenant_id, int64_t user_id, int64_t convers
         d_.executor->Post([this, tenant_id, user_id, conversation_id, status, done,
                            r = std::move(r)] {
           if (!r.ok()) {
-            done(r.status().code() == Code::kAlreadyExists
-                     ? Status::PermissionDenied("the conversation is not assigned to you")
-                     : r.status());
+            done(AsAgentsError(r.status()));
             return;
           }
           {
@@ -579,9 +583,7 @@ void HandoffService::SetPending(int64_t tenant_id, int64_t user_id, int64_t conv
                          Result<store::Conversation> r) {
         d_.executor->Post([this, user_id, conversation_id, done, r = std::move(r)] {
           if (!r.ok()) {
-            done(r.status().code() == Code::kAlreadyExists
-                     ? Status::PermissionDenied("the conversation is not assigned to you")
-                     : r.status());
+            done(AsAgentsError(r.status()));
             return;
           }
           {
